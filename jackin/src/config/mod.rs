@@ -1,0 +1,4 @@
+//! `config.toml`: location, loading with validation, and atomic edits.
+
+pub mod model;
+pub use model::*;

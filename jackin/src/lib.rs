@@ -1,0 +1,9 @@
+//! jackin: run AI coding agents in containers, already logged in.
+//!
+//! Modules are named for what they do: [`agents`] (the agent table),
+//! [`mode`], [`config`] (config.toml), and the rest as they land.
+
+pub mod agents;
+pub mod config;
+pub mod mode;
+pub mod resolve;

@@ -1,0 +1,3 @@
+fn main() {
+    println!("jackin {}", env!("CARGO_PKG_VERSION"));
+}

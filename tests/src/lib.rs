@@ -1,0 +1,1 @@
+//! Shared helpers for jackin's end-to-end tests.
