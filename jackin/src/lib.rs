@@ -5,5 +5,7 @@
 
 pub mod agents;
 pub mod config;
+pub mod discovery;
+pub mod env;
 pub mod mode;
 pub mod resolve;
