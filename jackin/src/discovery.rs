@@ -336,7 +336,9 @@ pub(crate) mod tests {
         env
     }
 
-    fn found(login: HostLogin) -> (Vec<(String, Vec<u8>)>, PathBuf, Vec<String>) {
+    type Found = (Vec<(String, Vec<u8>)>, PathBuf, Vec<String>);
+
+    fn found(login: HostLogin) -> Found {
         match login {
             HostLogin::Found {
                 files,
