@@ -262,7 +262,9 @@ pub struct LayerTrace {
 
 /// `name` at every layer, lowest first, resolving each value that is set
 /// (used for launch errors, so a failing variable shows which layers could
-/// be fixed). Values are resolved and dropped; only the status is kept.
+/// be fixed). Values are resolved and dropped; only the status is kept. An
+/// empty value counts as failed (`failed: the value is empty`): a variable
+/// is traced only when it stops a launch.
 pub fn trace_var(
     cfg: &Config,
     workspace: Option<&str>,
@@ -279,6 +281,10 @@ pub fn trace_var(
                     let status = match raw {
                         None => LayerStatus::Unset,
                         Some(raw) => match resolve_raw(resolver, &raw, name) {
+                            (reference, Ok(v)) if v.is_blank() => LayerStatus::Failed {
+                                reference,
+                                why: "the value is empty".into(),
+                            },
                             (reference, Ok(_)) => LayerStatus::Resolved { reference },
                             (reference, Err(why)) => LayerStatus::Failed { reference, why },
                         },
