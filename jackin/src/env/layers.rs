@@ -265,22 +265,49 @@ pub struct LayerTrace {
 /// be fixed). Values are resolved and dropped; only the status is kept. An
 /// empty value counts as failed (`failed: the value is empty`): a variable
 /// is traced only when it stops a launch.
+///
+/// `known`, when given, is the outcome of an earlier [`resolve`]: the
+/// winning layer's status is taken from it instead of resolving again (a
+/// timed-out `op read` is not waited for twice).
 pub fn trace_var(
     cfg: &Config,
     workspace: Option<&str>,
     role: &str,
     name: &str,
     resolver: &Resolver,
+    known: Option<&ResolvedEnv>,
 ) -> Vec<LayerTrace> {
+    let reuse = |layer: &Layer| -> Option<LayerStatus> {
+        let k = known?;
+        if let Some(f) = k.failures.get(name).filter(|f| f.layer == *layer) {
+            return Some(LayerStatus::Failed {
+                reference: f.reference.clone(),
+                why: f.why.clone(),
+            });
+        }
+        let v = k.values.get(name).filter(|v| v.layer == *layer)?;
+        Some(if v.value.is_blank() {
+            LayerStatus::Failed {
+                reference: v.reference.clone(),
+                why: "the value is empty".into(),
+            }
+        } else {
+            LayerStatus::Resolved {
+                reference: v.reference.clone(),
+            }
+        })
+    };
     std::thread::scope(|s| {
         let handles: Vec<_> = layers(cfg, workspace, role)
             .into_iter()
             .map(|(layer, map)| {
                 let raw = map.and_then(|m| m.get(name)).cloned();
+                let reused = reuse(&layer);
                 s.spawn(move || {
-                    let status = match raw {
-                        None => LayerStatus::Unset,
-                        Some(raw) => match resolve_raw(resolver, &raw, name) {
+                    let status = match (raw, reused) {
+                        (_, Some(status)) => status,
+                        (None, None) => LayerStatus::Unset,
+                        (Some(raw), None) => match resolve_raw(resolver, &raw, name) {
                             (reference, Ok(v)) if v.is_blank() => LayerStatus::Failed {
                                 reference,
                                 why: "the value is empty".into(),
@@ -421,7 +448,7 @@ mod tests {
             .unwrap()
             .env
             .insert("V".into(), "op://v/i/f".into());
-        let t = trace_var(&cfg, Some("w"), "r", "V", &r);
+        let t = trace_var(&cfg, Some("w"), "r", "V", &r, None);
         let lines: Vec<String> = t
             .iter()
             .map(|l| format!("{} {}", l.layer.table(), l.status))

@@ -8,6 +8,7 @@
 use super::{EnvValue, Secret};
 use std::collections::BTreeMap;
 use std::io;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -88,6 +89,8 @@ impl<'a> Resolver<'a> {
     fn op_read(&self, reference: &str) -> Result<Secret, String> {
         let prog = self.op_program.display().to_string();
         let child = Command::new(&self.op_program)
+            // Its own process group, so a timeout kills `op` and anything it started.
+            .process_group(0)
             .arg("read")
             .arg(reference)
             .stdin(Stdio::null())
@@ -109,9 +112,9 @@ impl<'a> Resolver<'a> {
         let out = match rx.recv_timeout(self.op_timeout) {
             Ok(r) => r.map_err(|e| format!("'{prog} read' failed: {}", e.kind()))?,
             Err(_) => {
-                // Kill only the process this call started.
+                // Kill only the process group this call started.
                 let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::unistd::Pid::from_raw(-(pid as i32)),
                     nix::sys::signal::Signal::SIGKILL,
                 );
                 return Err(format!(

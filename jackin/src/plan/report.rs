@@ -147,6 +147,7 @@ pub(super) fn check(
                 &target.role,
                 &p.var,
                 resolver,
+                Some(resolved),
             );
             traces.push((p.var.clone(), t));
         }

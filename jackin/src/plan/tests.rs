@@ -415,6 +415,44 @@ fn several_failures_are_reported_together() {
     assert!(!text.contains("sk-lower"));
 }
 
+/// A slow or failing `op read` is run once per reference, even though the
+/// error shows it again in the layer trace; all op references run in
+/// parallel, so two timeouts cost one.
+#[test]
+fn op_failures_are_not_resolved_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls");
+    let env = env_with_home(Path::new("/nonexistent-home"), &[]);
+    let mut r = Resolver::new(&env);
+    r.op_program = crate::env::sources::tests::fake_op(
+        dir.path(),
+        &format!("echo \"$2\" >> {}; sleep 5", log.display()),
+    );
+    r.op_timeout = std::time::Duration::from_millis(1500);
+    let mut cfg = config(&["codex", "amp"]);
+    cfg.agents.insert("codex".into(), auth(Mode::ApiKey));
+    cfg.agents.insert("amp".into(), auth(Mode::ApiKey));
+    cfg.env
+        .insert("OPENAI_API_KEY".into(), "op://v/openai/key".into());
+    cfg.env
+        .insert("AMP_API_KEY".into(), "op://v/amp/key".into());
+    let started = std::time::Instant::now();
+    let text = build_with(&cfg, &target(), &r).unwrap_err().to_string();
+    assert!(started.elapsed() < std::time::Duration::from_millis(2900));
+    assert!(
+        text.contains("  [env]                                   failed: '"),
+        "{text}"
+    );
+    assert!(text.contains("read' timed out after 1.5 s"), "{text}");
+    let mut calls: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    calls.sort();
+    assert_eq!(calls, ["op://v/amp/key", "op://v/openai/key"]);
+}
+
 #[test]
 fn ad_hoc_target_skips_workspace_scopes() {
     let env = env_with_home(Path::new("/nonexistent-home"), &[]);
