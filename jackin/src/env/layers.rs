@@ -457,7 +457,34 @@ mod tests {
         assert_eq!(lines[1], "[roles.r.env] resolved ($SET)");
         assert!(lines[2].starts_with("[workspaces.w.env] failed: the 1Password CLI"));
         assert_eq!(lines[3], "[workspaces.w.roles.r.env] unset");
+        // The real OS keyring has no such entry (or there is no keyring
+        // service at all): the layer says `failed: …`.
+        cfg.workspaces
+            .get_mut("w")
+            .unwrap()
+            .roles
+            .get_mut("r")
+            .unwrap()
+            .env
+            .insert(
+                "V".into(),
+                "keyring:jackin-test-no-such-service/nobody".into(),
+            );
+        let t = trace_var(&cfg, Some("w"), "r", "V", &Resolver::new(&env), None);
+        let last = t[3].status.to_string();
+        assert!(
+            last.starts_with("failed: ") && last.contains("jackin-test-no-such-service"),
+            "{last}"
+        );
+        // Reserved names are refused in every layer.
+        cfg.env.insert("JACKIN_X".into(), "x".into());
+        let got = resolve(&cfg, Some("w"), "r", &r, |n| n == "JACKIN_X");
+        assert!(got.failures["JACKIN_X"].why.contains("reserved"));
+        cfg.env.remove("JACKIN_X");
         let src = sources(&cfg, Some("w"), "r");
-        assert_eq!(src[0].to_string(), "V = op://v/i/f from [workspaces.w.env]");
+        assert_eq!(
+            src[0].to_string(),
+            "V = keyring:jackin-test-no-such-service/nobody from [workspaces.w.roles.r.env]"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Plan tests: hermetic (temp HOME, host env maps, Config built in code).
 
+mod cases;
+
 use super::*;
 use crate::config::{AgentAuth, Role, Workspace, WorkspaceRole};
 use crate::discovery::tests::{env_with_home, fixture, put};
