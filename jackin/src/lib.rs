@@ -4,8 +4,10 @@
 //! [`mode`], [`config`] (config.toml), and the rest as they land.
 
 pub mod agents;
+pub mod bundle;
 pub mod config;
 pub mod discovery;
 pub mod env;
 pub mod mode;
+pub mod plan;
 pub mod resolve;
