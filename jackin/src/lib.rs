@@ -4,6 +4,7 @@
 //! [`mode`], [`config`] (config.toml), and the rest as they land.
 
 pub mod agents;
+pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod env;
