@@ -144,7 +144,10 @@ enum EnvCmd {
   jackin config env set ANTHROPIC_API_KEY op://dev/anthropic/key --role agent-smith
   printf %s \"$KEY\" | jackin config env set AMP_API_KEY -")]
     Set {
+        /// Variable name (not JACKIN_*, DOCKER_HOST, CONTAINER_HOST, HOME, USER, LOGNAME, PATH).
         name: String,
+        /// $NAME, ${NAME}, op://VAULT/ITEM/FIELD, keyring:SERVICE/ACCOUNT, a literal, or - (stdin).
+        #[arg(allow_hyphen_values = true)]
         value: String,
         /// The role layer instead of the global one.
         #[arg(long, short)]

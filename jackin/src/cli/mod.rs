@@ -17,7 +17,8 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  jackin role add agent-smith --image localhost/jackin/agent-smith:latest --agent claude --agent codex
+  jackin role add agent-smith --image localhost/jackin/agent-smith:latest \\
+      --agent claude --agent codex
   jackin workspace create my-app --workdir ~/src/my-app
   jackin config auth set api_key --agent codex
   jackin workspace auth set my-app ignore --agent claude --role agent-smith

@@ -1,8 +1,9 @@
 //! `jackin workspace …`: saved workspaces and their auth and env overrides.
 
-use super::ops::{self, agent_parser, parse_mode, require_workspace, AgentScope, EnvLayer};
+use super::ops::{self, agent_parser, parse_mode, AgentScope, EnvLayer};
 use super::output;
 use super::{CliError, Ctx};
+use crate::config::scope::{require_role, require_workspace};
 use crate::config::{self, edit::*, paths, validate, ConfigError, Workspace};
 use crate::mode::Mode;
 use clap::{Args, Subcommand};
@@ -129,7 +130,10 @@ enum EnvCmd {
     )]
     Set {
         workspace: String,
+        /// Variable name (not JACKIN_*, DOCKER_HOST, CONTAINER_HOST, HOME, USER, LOGNAME, PATH).
         name: String,
+        /// $NAME, ${NAME}, op://VAULT/ITEM/FIELD, keyring:SERVICE/ACCOUNT, a literal, or - (stdin).
+        #[arg(allow_hyphen_values = true)]
         value: String,
         #[arg(long, short)]
         role: Option<String>,
@@ -282,7 +286,7 @@ fn create(
             ));
         }
         if let Some(r) = &default_role {
-            ops::require_role(doc, r)?;
+            require_role(doc, r)?;
         }
         let t = ensure_table(doc, &["workspaces", name])?;
         set_value(t, "workdir", workdir.as_str());
@@ -326,7 +330,7 @@ fn edit_ws(
     config::edit(&ctx.config_path, |doc| {
         require_workspace(doc, name)?;
         if let Some(r) = &default_role {
-            ops::require_role(doc, r)?;
+            require_role(doc, r)?;
         }
         let t = ensure_table(doc, &["workspaces", name])?;
         if let Some(w) = &workdir {

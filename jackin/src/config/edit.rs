@@ -102,6 +102,7 @@ pub fn edit<T>(
         })?
         .0;
     write_atomic(path, dir, after.as_bytes())?;
+    tracing::debug!(path = %path.display(), bytes = after.len(), "config saved");
     drop(lock);
     Ok(Edited {
         value,

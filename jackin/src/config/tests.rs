@@ -410,3 +410,34 @@ fn removing_the_last_key_prunes_empty_tables_but_keeps_commented_ones() {
         "\n# my codex\n[codex]\n"
     );
 }
+
+#[test]
+fn scope_api_refuses_bad_input_before_touching_the_file() {
+    use scope::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let global = AgentScope::default();
+    let err = set_auth(&path, &global, "codex", Some(Mode::OauthToken)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("codex supports: sync, api_key, ignore"),
+        "{err}"
+    );
+    let err = set_env(&path, &EnvLayer::Global, "CONTAINER_HOST", Some("x")).unwrap_err();
+    assert!(err.to_string().contains("reserved"), "{err}");
+    let ws = AgentScope {
+        workspace: Some("w".into()),
+        role: None,
+    };
+    let err = set_auth(&path, &ws, "claude", Some(Mode::Ignore)).unwrap_err();
+    assert!(err.to_string().contains("no workspace named 'w'"), "{err}");
+    assert!(!path.exists());
+
+    set_auth(&path, &global, "amp", Some(Mode::ApiKey)).unwrap();
+    set_env(&path, &EnvLayer::Global, "AMP_API_KEY", Some("$AMP")).unwrap();
+    let (cfg, _) = load_from(&path).unwrap();
+    assert_eq!(cfg.agents["amp"].auth_forward, Some(Mode::ApiKey));
+    assert_eq!(cfg.env["AMP_API_KEY"], "$AMP");
+    assert!(set_auth(&path, &global, "amp", None).unwrap().value);
+    assert!(!set_auth(&path, &global, "amp", None).unwrap().value);
+}
