@@ -147,6 +147,14 @@ fn workspace_create_show_edit_remove_round_trip() {
     .expect(2);
     op.run(&["workspace", "create", "a/b", "--workdir", path_str(&src)])
         .expect(2);
+    let r = op
+        .run(&["workspace", "create", "w2", "--workdir", "/no/such/dir"])
+        .expect(1);
+    assert!(
+        r.stderr.contains("not a folder on this host") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
     op.run(&["workspace", "edit", "app"]).expect(2);
     op.run(&["workspace", "edit", "ghost", "--workdir", "/x"])
         .expect(1);

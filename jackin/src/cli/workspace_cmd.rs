@@ -271,6 +271,14 @@ fn create(
     validate::entity_name("workspace", name).map_err(CliError::usage)?;
     let workdir = workdir_value(workdir)?;
     let mounts = if mounts.is_empty() {
+        let host = paths::expand_tilde(&workdir);
+        if !host.is_dir() {
+            return Err(CliError::failure(format!(
+                "workdir {} is not a folder on this host",
+                host.display()
+            ))
+            .hint("without --mount the workdir is mounted at the same path; create it, or pass --mount SRC:DST"));
+        }
         vec![mount_spec(&workdir)?]
     } else {
         mounts

@@ -441,3 +441,34 @@ fn scope_api_refuses_bad_input_before_touching_the_file() {
     assert!(set_auth(&path, &global, "amp", None).unwrap().value);
     assert!(!set_auth(&path, &global, "amp", None).unwrap().value);
 }
+
+#[test]
+fn a_symlinked_config_stays_a_symlink_and_its_target_is_updated() {
+    let dir = tempfile::tempdir().unwrap();
+    let dotfiles = dir.path().join("dotfiles");
+    std::fs::create_dir(&dotfiles).unwrap();
+    let target = dotfiles.join("jackin.toml");
+    std::fs::write(&target, "# tracked in git\n").unwrap();
+    let cfg_dir = dir.path().join("cfg");
+    std::fs::create_dir(&cfg_dir).unwrap();
+    let link = cfg_dir.join("config.toml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    edit(&link, |doc| {
+        edit::set_value(
+            edit::ensure_table(doc, &["codex"])?,
+            "auth_forward",
+            "ignore",
+        );
+        Ok(())
+    })
+    .unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# tracked in git\n[codex]\nauth_forward = \"ignore\"\n"
+    );
+    assert_eq!(files_in(&dotfiles), ["jackin.toml"]);
+}
