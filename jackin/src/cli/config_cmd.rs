@@ -53,14 +53,14 @@ enum AuthCmd {
         /// sync | api_key | oauth_token | ignore
         #[arg(value_parser = parse_mode)]
         mode: Mode,
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
     },
     /// Remove an agent's global mode (it falls back to sync).
     #[command(after_help = "Example:\n  jackin config auth unset --agent codex")]
     Unset {
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
     },
@@ -92,7 +92,7 @@ struct SourceArgs {
 /// Flags choosing the scope of a source folder.
 #[derive(Debug, Args)]
 struct SourceScope {
-    /// The agent (default: claude).
+    /// The agent.
     #[arg(long, default_value = "claude", value_parser = agent_parser())]
     agent: String,
     /// Set it for this workspace only ([workspaces.W.<agent>]).

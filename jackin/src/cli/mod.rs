@@ -39,6 +39,7 @@ pub struct Cli {
     /// Print only errors and warnings.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -68,6 +69,7 @@ impl Command {
 /// What every command gets: output settings and the config file.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// `-q`: print only errors and warnings.
     pub quiet: bool,
     /// config.toml ([`crate::config::path`]).
     pub config_path: PathBuf,
@@ -119,8 +121,11 @@ pub fn init_tracing(debug: bool) {
 /// exiting with `code` (1 failure, 2 usage error).
 #[derive(Debug)]
 pub struct CliError {
+    /// Process exit code: 1 failure, 2 usage error.
     pub code: u8,
+    /// Printed after `error: `.
     pub message: String,
+    /// Printed after `hint: ` when present.
     pub hint: Option<String>,
 }
 

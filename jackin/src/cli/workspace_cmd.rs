@@ -98,7 +98,7 @@ enum AuthCmd {
         /// sync | api_key | oauth_token | ignore
         #[arg(value_parser = parse_mode)]
         mode: Mode,
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
         #[arg(long, short)]

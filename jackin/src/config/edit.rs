@@ -110,12 +110,20 @@ pub fn edit<T>(
             written: false,
         });
     }
-    let config = parse_str(path, &after)
-        .map_err(|inner| ConfigError::EditInvalid {
-            path: path.to_path_buf(),
-            inner: Box::new(inner),
-        })?
-        .0;
+    let config = match parse_str(path, &after) {
+        Ok((config, _)) => config,
+        Err(inner) => {
+            // Already invalid on disk: report the file's own error (its
+            // positions match the file), not the edit.
+            if let Some(Err(on_disk)) = before.as_deref().map(|t| parse_str(path, t)) {
+                return Err(on_disk);
+            }
+            return Err(ConfigError::EditInvalid {
+                path: path.to_path_buf(),
+                inner: Box::new(inner),
+            });
+        }
+    };
     // A config.toml that is a symlink (dotfile managers) stays one: the
     // new content replaces the link's target, in the target's folder.
     let target = match std::fs::symlink_metadata(path) {

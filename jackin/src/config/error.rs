@@ -106,7 +106,7 @@ impl ConfigError {
             ConfigError::Read { .. } | ConfigError::Write { .. } => {
                 Some("check the permissions of the config folder ($JACKIN_CONFIG_DIR)".into())
             }
-            ConfigError::EditInvalid { .. } => None,
+            ConfigError::EditInvalid { .. } => Some("nothing was written".into()),
         }
     }
 }

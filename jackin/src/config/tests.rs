@@ -472,3 +472,26 @@ fn a_symlinked_config_stays_a_symlink_and_its_target_is_updated() {
     );
     assert_eq!(files_in(&dotfiles), ["jackin.toml"]);
 }
+
+#[test]
+fn an_edit_on_an_invalid_file_reports_the_files_own_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = "# top\n\n[codex]\nauth_forward = \"oauth_token\"\n";
+    std::fs::write(&path, text).unwrap();
+    let err = edit(&path, |doc| {
+        edit::set_value(edit::ensure_table(doc, &["amp"])?, "auth_forward", "ignore");
+        Ok(())
+    })
+    .unwrap_err();
+    match err {
+        ConfigError::Invalid { pos, key, .. } => {
+            assert_eq!(
+                (pos.line, pos.column, key.as_str()),
+                (4, 16, "codex.auth_forward")
+            )
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
