@@ -495,3 +495,51 @@ fn an_edit_on_an_invalid_file_reports_the_files_own_error() {
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
+
+#[test]
+fn the_spec_section_4_example_loads_verbatim() {
+    let spec = r#"engine = "podman"                 # or "docker"; optional, auto-detected
+
+[claude]                          # global × agent
+auth_forward = "sync"
+# sync_source_dir = "~/.claude-work"
+
+[env]                             # global operator env
+OPENAI_API_KEY = "$OPENAI_API_KEY"
+
+[roles.agent-smith]
+image = "localhost/jackin/agent-smith:latest"
+agents = ["claude", "codex", "amp", "opencode"]
+default_agent = "claude"
+[roles.agent-smith.env]           # role operator env
+
+[workspaces.my-app]
+workdir = "/home/me/src/my-app"
+mounts = ["/home/me/src/my-app"]  # src[:dst][:ro]
+default_role = "agent-smith"
+[workspaces.my-app.codex]         # workspace × agent
+auth_forward = "api_key"
+[workspaces.my-app.env]           # workspace operator env
+[workspaces.my-app.roles.agent-smith.claude]   # workspace × role × agent
+auth_forward = "ignore"
+[workspaces.my-app.roles.agent-smith.env]      # workspace × role operator env
+"#;
+    let (cfg, doc) = parse_str(&p(), spec).unwrap();
+    assert_eq!(doc.to_string(), spec, "the document round-trips unchanged");
+    let r = crate::resolve::mode(&cfg, Some("my-app"), Some("agent-smith"), "claude");
+    assert_eq!(r.value, Mode::Ignore);
+    let r = crate::resolve::mode(&cfg, Some("my-app"), Some("agent-smith"), "codex");
+    assert_eq!(r.value, Mode::ApiKey);
+}
+
+#[test]
+fn unreadable_paths_are_reported_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load_from(dir.path()).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("is a directory") && !msg.contains("os error"),
+        "{msg}"
+    );
+}
