@@ -300,6 +300,10 @@ fn env_set_list_never_print_a_literal() {
     op.run(&["config", "env", "unset", "OPENAI_API_KEY"])
         .expect(0);
     assert!(!op.config_text().contains(secret));
+    let r = op
+        .run_stdin(&["config", "env", "set", "EMPTY", "-"], "\n")
+        .expect(2);
+    assert!(r.stderr.contains("empty value for EMPTY"), "{}", r.stderr);
     op.run(&["config", "env", "set", "X", "1", "--role", "ghost"])
         .expect(1);
 }

@@ -94,7 +94,18 @@ fn workspace_create_show_edit_remove_round_trip() {
         ])
         .expect(0);
     assert!(r.stdout.contains("created workspace 'app'"), "{}", r.stdout);
-    let r = op.run(&["workspace", "show", "app", "--json"]).expect(0);
+    let r = op
+        .run(&["-q", "workspace", "auth", "set", "app", "ignore"])
+        .expect(0);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("", ""),
+        "-q prints nothing"
+    );
+    op.run(&["workspace", "auth", "unset", "app"]).expect(0);
+    let r = op
+        .run(&["workspace", "show", "app", "--json", "-q"])
+        .expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         v["workdir"],

@@ -173,3 +173,10 @@ impl From<ConfigError> for CliError {
         }
     }
 }
+
+impl From<anyhow::Error> for CliError {
+    /// Exit code 1 with the whole cause chain on one line (`a: b: c`).
+    fn from(e: anyhow::Error) -> CliError {
+        CliError::failure(format!("{e:#}"))
+    }
+}

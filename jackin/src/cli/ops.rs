@@ -123,6 +123,10 @@ pub fn env_set(ctx: &Ctx, layer: &EnvLayer, name: &str, value: &str) -> Result<(
     } else {
         value.to_string()
     };
+    if value.is_empty() {
+        return Err(CliError::usage(format!("empty value for {name}"))
+            .hint(format!("to remove it, use `env unset {name}`")));
+    }
     let parsed = EnvValue::parse(&value).map_err(|m| {
         CliError::usage(format!("invalid value for {name}: {m}")).hint(
             "forms: $NAME, ${NAME}, op://VAULT/ITEM/FIELD, keyring:SERVICE/ACCOUNT, or a literal",
