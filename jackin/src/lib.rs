@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod bundle;
+pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod env;
