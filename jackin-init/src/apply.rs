@@ -290,3 +290,7 @@ mod tests {
         assert!(patch_json(Some(br#"{"a":1}"#), &[], &set(json!({"a":2}))).is_some());
     }
 }
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod apply_tests;

@@ -199,28 +199,64 @@ fn try_launch(root: &Root, req: &Launch) -> Result<std::convert::Infallible> {
     };
     drop_privileges(&user)?;
     let program = &command[0];
-    let err = std::process::Command::new(program)
+    let shown = program.to_string_lossy();
+    let path_var = env.get(std::ffi::OsStr::new("PATH"));
+    let resolved = find_program(program, path_var.map(|p| p.as_os_str())).ok_or_else(|| {
+        Error::new(format!(
+            "command `{shown}` was not found (PATH={}) for user `{}`: install it in the image \
+             or fix the role's command",
+            path_var
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "unset".into()),
+            user.name
+        ))
+    })?;
+    let err = std::process::Command::new(&resolved)
+        .arg0(program)
         .args(&command[1..])
         .env_clear()
         .envs(&env)
         .exec();
-    let shown = program.to_string_lossy();
     Err(Error::new(match err.kind() {
-        std::io::ErrorKind::NotFound => {
-            let path = env
-                .get(std::ffi::OsStr::new("PATH"))
-                .map(|p| p.to_string_lossy().into_owned());
-            format!(
-                "command `{shown}` was not found (PATH={}): install it in the image or fix the role's command",
-                path.unwrap_or_else(|| "unset".into())
-            )
-        }
         std::io::ErrorKind::PermissionDenied => format!(
-            "command `{shown}` cannot be executed by user `{}` (permission denied): check its mode",
+            "command `{shown}` ({}) cannot be executed by user `{}` (permission denied): check its mode",
+            resolved.display(),
             user.name
         ),
-        _ => format!("cannot execute `{shown}`: {}", describe_io(&err)),
+        _ => format!("cannot execute `{shown}` ({}): {}", resolved.display(), describe_io(&err)),
     }))
+}
+
+/// Finds `program` like `execvp` would, as the current user: a name with a
+/// `/` is used as is; otherwise the first executable regular file in
+/// `path` (default `/usr/local/bin:/usr/bin:/bin`). Unreadable PATH folders
+/// are skipped.
+pub fn find_program(
+    program: &std::ffi::OsStr,
+    path: Option<&std::ffi::OsStr>,
+) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    if program.as_bytes().contains(&b'/') {
+        return Some(program.into());
+    }
+    if program.is_empty() {
+        return None;
+    }
+    let path = path.unwrap_or(std::ffi::OsStr::new("/usr/local/bin:/usr/bin:/bin"));
+    std::env::split_paths(path)
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                ".".into()
+            } else {
+                dir
+            }
+            .join(program)
+        })
+        .find(|cand| {
+            std::fs::metadata(cand)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 #[cfg(test)]
@@ -289,5 +325,30 @@ mod tests {
             e.message().contains("agent `codex` was not in the bundle"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn find_program_searches_path_like_execvp() {
+        use std::ffi::OsStr;
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("tool");
+        std::fs::write(&exe, "#!/bin/sh\n").unwrap();
+        std::fs::write(dir.path().join("plain"), "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("/nonexistent:{}", dir.path().display());
+        assert_eq!(
+            find_program(OsStr::new("tool"), Some(OsStr::new(&path))),
+            Some(exe)
+        );
+        assert_eq!(
+            find_program(OsStr::new("plain"), Some(OsStr::new(&path))),
+            None
+        );
+        assert_eq!(
+            find_program(OsStr::new("missing"), Some(OsStr::new(&path))),
+            None
+        );
+        assert_eq!(find_program(OsStr::new("./x"), None), Some("./x".into()));
     }
 }
