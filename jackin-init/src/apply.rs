@@ -25,10 +25,15 @@ pub const MAX_PATCH_SOURCE_BYTES: u64 = 64 << 20;
 /// variable NAMES only, never values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// Agent name from the manifest.
     pub agent: String,
+    /// Resolved mode from the manifest (`sync`, `api_key`, `oauth_token`, `ignore`).
     pub mode: String,
+    /// The plan's announced result (`synced`, `kept`, `revoked`, `env`).
     pub result: Action,
+    /// Home-relative paths written or repaired, in manifest order.
     pub files: Vec<String>,
+    /// Names of the variables in the agent's env file (never values).
     pub env: Vec<String>,
 }
 

@@ -53,6 +53,7 @@ pub const MAX_ENTRIES: usize = 64;
 /// name. Structurally valid (see [`crate::validate::check_manifest`]).
 #[derive(Clone, PartialEq)]
 pub struct Bundle {
+    /// The parsed, version-checked manifest.
     pub manifest: Manifest,
     /// Entry name → bytes. Holds secrets: never print it.
     pub files: std::collections::BTreeMap<String, Vec<u8>>,

@@ -26,7 +26,9 @@ static RENAMES: AtomicUsize = AtomicUsize::new(0);
 /// Owner given to written files and created folders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner {
+    /// Numeric user id.
     pub uid: u32,
+    /// Numeric group id.
     pub gid: u32,
 }
 

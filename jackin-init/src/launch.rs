@@ -21,13 +21,16 @@ pub const EXEC_TIMEOUT: Duration = Duration::from_secs(5);
 /// Which subcommand is launching (changes the default wait and messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// `jackin-init run`: the container's entrypoint.
     Run,
+    /// `jackin-init exec`: a later session in a running container.
     Exec,
 }
 
 /// A parsed `run`/`exec` request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Launch {
+    /// `run` or `exec`.
     pub kind: Kind,
     /// Agent whose env file is loaded; `None` = no agent env (plain session).
     pub agent: Option<String>,

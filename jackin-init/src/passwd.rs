@@ -28,10 +28,15 @@ pub struct TargetUser {
 /// One parsed `/etc/passwd` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswdEntry {
+    /// Login name (field 1).
     pub name: String,
+    /// User id (field 3).
     pub uid: u32,
+    /// Primary group id (field 4).
     pub gid: u32,
+    /// Home folder (field 6), as written in the file.
     pub home: String,
+    /// Login shell (field 7), possibly empty.
     pub shell: String,
 }
 

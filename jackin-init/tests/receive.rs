@@ -401,3 +401,19 @@ fn usage_errors_exit_2() {
         assert!(stderr(&out).contains("usage:"), "{args:?}");
     }
 }
+
+#[test]
+fn fuzz_seeds_are_valid_bundles_written_by_another_tar_implementation() {
+    // The seeds (made with Python's tarfile) keep the fuzzer starting from
+    // real bundles; they must stay accepted as the format evolves.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/bundle_reader");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let data = std::fs::read(e.path()).unwrap();
+        let b = jackin_init::bundle::read_bundle(&data[..])
+            .unwrap_or_else(|err| panic!("{:?}: {err}", e.path()));
+        assert!(!b.manifest.agents.is_empty());
+        n += 1;
+    }
+    assert!(n >= 2, "seeds missing in {}", dir.display());
+}
