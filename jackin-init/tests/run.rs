@@ -184,3 +184,18 @@ fn ci_runs_these_tests_as_root() {
         bin().display()
     );
 }
+
+#[test]
+fn run_replaces_itself_with_the_command() {
+    // exec, not spawn: the command keeps jackin-init's pid, so the engine's
+    // init forwards signals straight to the agent.
+    let c = two_agents();
+    let child = c
+        .cmd(&["run", "--", "sh", "-c", "echo pid=$$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), format!("pid={pid}\n"));
+}
