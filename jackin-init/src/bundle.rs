@@ -200,3 +200,71 @@ pub fn read_bundle<R: Read>(input: R) -> Result<Bundle> {
     check_manifest(&manifest, &files)?;
     Ok(Bundle { manifest, files })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Action, AgentPlan, FileAction, FileOp};
+
+    fn sample() -> (Manifest, Vec<BundleFile>) {
+        let m = Manifest {
+            version: FORMAT_VERSION,
+            user: Some("agent".into()),
+            agents: vec![AgentPlan {
+                agent: "claude".into(),
+                mode: "sync".into(),
+                action: Action::Synced,
+                files: vec![FileOp {
+                    path: ".claude/.credentials.json".into(),
+                    op: FileAction::Write {
+                        entry: "claude-0".into(),
+                    },
+                }],
+                env: [("ANTHROPIC_BASE_URL".to_string(), "http://x".to_string())].into(),
+            }],
+        };
+        (
+            m,
+            vec![BundleFile {
+                entry: "claude-0".into(),
+                data: b"{\"k\":1}".to_vec(),
+            }],
+        )
+    }
+
+    #[test]
+    fn what_the_host_writes_the_container_reads() {
+        let (m, files) = sample();
+        let mut buf = Vec::new();
+        write_bundle(&m, &files, &mut buf).unwrap();
+        let b = read_bundle(&buf[..]).unwrap();
+        assert_eq!(b.manifest, m);
+        assert_eq!(b.files["claude-0"], files[0].data);
+        assert!(
+            !format!("{b:?}").contains("http://x"),
+            "Debug must not show values"
+        );
+    }
+
+    #[test]
+    fn an_entry_at_the_size_limit_is_accepted_and_one_byte_more_is_not() {
+        let (m, mut files) = sample();
+        for (size, ok) in [(MAX_FILE_BYTES, true), (MAX_FILE_BYTES + 1, false)] {
+            files[0].data = vec![b'x'; size as usize];
+            let mut buf = Vec::new();
+            write_bundle(&m, &files, &mut buf).unwrap();
+            let r = read_bundle(&buf[..]);
+            assert_eq!(r.is_ok(), ok, "{size}: {:?}", r.err());
+        }
+    }
+
+    #[test]
+    fn version_is_checked_before_the_shape() {
+        let e = parse_manifest(br#"{"version":2,"new":"field"}"#).unwrap_err();
+        assert!(e.message().contains("version 2 is not supported"), "{e}");
+        let e = parse_manifest(br#"{"agents":[]}"#).unwrap_err();
+        assert!(e.message().contains("no numeric `version`"), "{e}");
+        let e = parse_manifest(br#"{"version":1,"user":null,"agents":[],"x":1}"#).unwrap_err();
+        assert!(e.message().contains("does not match format 1"), "{e}");
+    }
+}
