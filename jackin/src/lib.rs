@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod config;
 pub mod discovery;
+pub mod engine;
 pub mod env;
 pub mod mode;
 pub mod resolve;
