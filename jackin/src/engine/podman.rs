@@ -537,7 +537,9 @@ impl Engine for PodmanEngine {
     }
 
     async fn volume_remove(&self, name: &str) -> Result<()> {
-        match self.podman.volumes().get(name).remove().await {
+        // Not `remove()`: podman-api 0.11 sends `force=true` there, which
+        // also removes every container using the volume.
+        match self.podman.volumes().get(name).delete().await {
             Ok(()) => Ok(()),
             Err(e) if is_404(&e) => Ok(()),
             Err(e) => Err(self.err(format!("remove volume '{name}'"), e)),
