@@ -144,13 +144,12 @@ pub type Resize = Box<dyn FnMut(u16, u16) -> BoxFuture<'static, ()> + Send>;
 
 /// Runs one terminal session until `output` ends (the process or container
 /// exited, or the engine closed the stream). Raw mode is on for the
-/// duration when stdin is a terminal. When stdin reaches EOF and is not a
-/// terminal, the input side is closed so the process sees EOF.
+/// duration when stdin is a terminal. When stdin reaches EOF (a pipe), input
+/// stops but the session goes on until the process ends.
 pub async fn session<O>(mut output: O, mut input: Box<dyn Sink>, mut resize: Resize) -> Result<()>
 where
     O: Stream<Item = std::result::Result<Vec<u8>, String>> + Unpin + Send,
 {
-    let interactive = std::io::stdin().is_terminal();
     let _raw = RawGuard::enter()?;
     if let Some((w, h)) = terminal_size() {
         resize(w, h).await;
@@ -176,12 +175,11 @@ where
                         stdin_open = false;
                     }
                 }
-                None => {
-                    stdin_open = false;
-                    if !interactive {
-                        let _ = input.close().await;
-                    }
-                }
+                // EOF on stdin is not passed on as a close: on a TTY session
+                // Docker then closes the output too, cutting off whatever the
+                // process still prints. A terminal's own EOF is ^D, which
+                // arrives as a byte.
+                None => stdin_open = false,
             },
             _ = async { match winch.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {
                 if let Some((w, h)) = terminal_size() {
