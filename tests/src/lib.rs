@@ -102,11 +102,14 @@ where
 
 /// Defines one test per engine from one async body:
 ///
-/// ```ignore
+/// ```no_run
+/// use jackin_tests::{engine, engine_test};
+///
 /// engine_test!(ping_answers, |kind| {
-///     let e = jackin_tests::engine(kind).await;
+///     let e = engine(kind).await;
 ///     e.ping().await.unwrap();
 /// });
+/// # fn main() {}
 /// ```
 ///
 /// expands to a module `ping_answers` with `#[test] fn podman()` and

@@ -46,6 +46,12 @@ fn status(e: &bollard::errors::Error) -> Option<u16> {
     }
 }
 
+/// A 404 about the container itself (not, say, its network or image).
+fn no_such_container(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { status_code: 404, message }
+        if message.to_lowercase().contains("no such container"))
+}
+
 fn btree(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
     m.unwrap_or_default().into_iter().collect()
 }
@@ -148,7 +154,7 @@ impl DockerEngine {
         };
         match self.docker.create_exec(id, opts).await {
             Ok(r) => Ok(r.id),
-            Err(e) if status(&e) == Some(404) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("exec in container '{id}'"), e)),
         }
     }
@@ -288,7 +294,7 @@ impl Engine for DockerEngine {
         {
             Ok(()) => Ok(()),
             Err(e) if status(&e) == Some(304) => Ok(()),
-            Err(e) if status(&e) == Some(404) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("start container '{id}'"), e)),
         }
     }
@@ -300,7 +306,7 @@ impl Engine for DockerEngine {
         match self.docker.stop_container(id, Some(opts)).await {
             Ok(()) => Ok(()),
             Err(e) if status(&e) == Some(304) => Ok(()),
-            Err(e) if status(&e) == Some(404) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("stop container '{id}'"), e)),
         }
     }
@@ -311,7 +317,7 @@ impl Engine for DockerEngine {
             .build();
         match self.docker.remove_container(id, Some(opts)).await {
             Ok(()) => Ok(()),
-            Err(e) if status(&e) == Some(404) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("remove container '{id}'"), e)),
         }
     }
@@ -407,7 +413,7 @@ impl Engine for DockerEngine {
         match s.next().await {
             Some(Ok(r)) => Ok(r.status_code),
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
-            Some(Err(e)) if status(&e) == Some(404) => Err(self.not_found(id)),
+            Some(Err(e)) if no_such_container(&e) => Err(self.not_found(id)),
             Some(Err(e)) => Err(self.err(format!("wait for container '{id}'"), e)),
             None => Err(EngineError::Api {
                 op: format!("wait for container '{id}'"),
@@ -502,7 +508,7 @@ impl Engine for DockerEngine {
             .build();
         let r = match self.docker.attach_container(id, Some(opts)).await {
             Ok(r) => r,
-            Err(e) if status(&e) == Some(404) => return Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(format!("attach to container '{id}'"), e)),
         };
         let docker = self.docker.clone();

@@ -310,3 +310,27 @@ pub(crate) fn env_strings(env: &[(String, String)]) -> Vec<String> {
 pub(crate) const EXEC_EXIT_POLLS: usize = 50;
 /// Delay between [`EXEC_EXIT_POLLS`].
 pub(crate) const EXEC_EXIT_POLL_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_urls_and_paths() {
+        assert_eq!(socket_url("/run/x.sock"), "unix:///run/x.sock");
+        assert_eq!(socket_url("unix:///run/x.sock"), "unix:///run/x.sock");
+        assert_eq!(socket_path("unix:///run/x.sock"), "/run/x.sock");
+        assert_eq!(socket_path("/run/x.sock"), "/run/x.sock");
+    }
+
+    #[test]
+    fn probe_socket_says_why() {
+        assert_eq!(
+            probe_socket("unix:///nonexistent/jackin.sock"),
+            Err("no such socket file".to_string())
+        );
+        assert!(probe_socket("tcp://127.0.0.1:2375")
+            .unwrap_err()
+            .contains("only unix://"));
+    }
+}

@@ -53,11 +53,7 @@ impl PodmanEngine {
         }
         let message = match e {
             podman_api::Error::Fault { code, message } => {
-                format!(
-                    "{} ({})",
-                    message.trim().trim_end_matches(':'),
-                    code.as_u16()
-                )
+                format!("{} ({})", dedupe_cause(&message), code.as_u16())
             }
             other => other.to_string(),
         };
@@ -130,6 +126,22 @@ impl PodmanEngine {
 
 fn is_404(e: &podman_api::Error) -> bool {
     matches!(e, podman_api::Error::Fault { code, .. } if code.as_u16() == 404)
+}
+
+/// A 404 about the container itself (not, say, its network or image).
+fn no_such_container(e: &podman_api::Error) -> bool {
+    matches!(e, podman_api::Error::Fault { code, message }
+        if code.as_u16() == 404 && message.to_lowercase().contains("no such container"))
+}
+
+/// Podman's errors read `message: cause`, and the message often already
+/// ends with the cause: keep one copy.
+fn dedupe_cause(message: &str) -> String {
+    let m = message.trim().trim_end_matches(':').trim();
+    match m.rsplit_once(": ") {
+        Some((head, tail)) if head.ends_with(tail) => dedupe_cause(head),
+        _ => m.to_string(),
+    }
 }
 
 fn is_304(e: &podman_api::Error) -> bool {
@@ -281,7 +293,7 @@ impl Engine for PodmanEngine {
         match self.podman.containers().get(id).start(None).await {
             Ok(()) => Ok(()),
             Err(e) if is_304(&e) => Ok(()),
-            Err(e) if is_404(&e) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("start container '{id}'"), e)),
         }
     }
@@ -294,7 +306,7 @@ impl Engine for PodmanEngine {
         match self.podman.containers().get(id).stop(&opts).await {
             Ok(()) => Ok(()),
             Err(e) if is_304(&e) => Ok(()),
-            Err(e) if is_404(&e) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("stop container '{id}'"), e)),
         }
     }
@@ -303,7 +315,7 @@ impl Engine for PodmanEngine {
         let opts = ContainerDeleteOpts::builder().force(force).build();
         match self.podman.containers().get(id).delete(&opts).await {
             Ok(()) => Ok(()),
-            Err(e) if is_404(&e) => Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => Err(self.not_found(id)),
             Err(e) => Err(self.err(format!("remove container '{id}'"), e)),
         }
     }
@@ -388,7 +400,7 @@ impl Engine for PodmanEngine {
         let c = self.podman.containers().get(id);
         match c.wait(&Default::default()).await {
             Ok(()) => {}
-            Err(e) if is_404(&e) => return Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(format!("wait for container '{id}'"), e)),
         }
         let d = c
@@ -406,7 +418,7 @@ impl Engine for PodmanEngine {
             .await
         {
             Ok(x) => x,
-            Err(e) if is_404(&e) => return Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(op(), e)),
         };
         let mux = exec
@@ -454,7 +466,7 @@ impl Engine for PodmanEngine {
         let c = self.podman.containers().get(id);
         let exec = match c.create_exec(&Self::exec_opts(spec, true, true)).await {
             Ok(x) => x,
-            Err(e) if is_404(&e) => return Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(op(), e)),
         };
         let mut start = ExecStartOpts::builder().tty(true);
@@ -495,7 +507,7 @@ impl Engine for PodmanEngine {
             .build();
         let mux = match c.attach(&opts).await {
             Ok(m) => m,
-            Err(e) if is_404(&e) => return Err(self.not_found(id)),
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(format!("attach to container '{id}'"), e)),
         };
         let (reader, writer) = mux.split();
@@ -544,5 +556,24 @@ impl Engine for PodmanEngine {
             Err(e) if is_404(&e) => Ok(()),
             Err(e) => Err(self.err(format!("remove volume '{name}'"), e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dedupe_cause;
+
+    #[test]
+    fn repeated_cause_is_kept_once() {
+        assert_eq!(
+            dedupe_cause("statfs /x: no such file or directory: no such file or directory"),
+            "statfs /x: no such file or directory"
+        );
+        assert_eq!(
+            dedupe_cause("exec failed: container state improper: container state improper"),
+            "exec failed: container state improper"
+        );
+        assert_eq!(dedupe_cause("plain message"), "plain message");
+        assert_eq!(dedupe_cause("a: b"), "a: b");
     }
 }
