@@ -142,7 +142,7 @@ engine_test!(exec_interactive_on_a_pty_raw_mode_and_size, |kind| {
             "--",
             "sh",
             "-c",
-            "read x; stty size; echo got-$x-$((6*7)); exit 5",
+            "while read y; do stty size; [ \"$y\" = done ] && break; done; echo got-$y-$((6*7)); exit 5",
         ])
         .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
         .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
@@ -161,18 +161,53 @@ engine_test!(exec_interactive_on_a_pty_raw_mode_and_size, |kind| {
             sink.lock().unwrap().extend_from_slice(&buf[..n]);
         }
     });
-    // Typed before the shell reads: the container's TTY buffers it. The
-    // size is read after the line, once jackin has sent it (Docker applies
-    // an exec's size only after the exec starts).
+    // Each line makes the shell print the size it sees. Keep typing until
+    // the size jackin forwarded shows (Docker applies an exec's size only
+    // after the exec starts, so the first line may race it).
     let mut master_w = std::fs::File::from(pty.master.try_clone().unwrap());
-    master_w.write_all(b"abc\r").unwrap();
+    let until_seen = |w: &mut std::fs::File, want: &str| {
+        let start = Instant::now();
+        while !String::from_utf8_lossy(&output.lock().unwrap()).contains(want) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never saw {want:?}: {}",
+                String::from_utf8_lossy(&output.lock().unwrap())
+            );
+            w.write_all(b"x\r").unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    until_seen(&mut master_w, "33 101");
+    // The operator resizes the window: new size on the pty, SIGWINCH to jackin.
+    let bigger = Winsize {
+        ws_row: 40,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one Winsize from a valid pointer.
+    let rc = unsafe {
+        nix::libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&pty.master),
+            nix::libc::TIOCSWINSZ,
+            &bigger,
+        )
+    };
+    assert_eq!(rc, 0, "TIOCSWINSZ");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGWINCH,
+    )
+    .unwrap();
+    until_seen(&mut master_w, "40 120");
+    master_w.write_all(b"done\r").unwrap();
     let code = tokio::task::spawn_blocking(move || wait_with_timeout(&mut child, 60))
         .await
         .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let text = String::from_utf8_lossy(&output.lock().unwrap()).to_string();
     assert_eq!(code, 5, "output: {text}");
-    assert!(text.contains("got-abc-42"), "output: {text}");
+    assert!(text.contains("got-done-42"), "output: {text}");
     assert!(
         text.contains("33 101"),
         "terminal size not forwarded: {text}"
