@@ -26,3 +26,21 @@ fn autodetect_failure_lists_every_socket_tried() {
         "{msg}"
     );
 }
+
+#[test]
+fn autodetect_on_a_dead_host_names_it_and_both_engines() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let res = rt.block_on(connect(None, Some("/tmp/jackin-test-dead-host.sock")));
+    let msg = match res {
+        Ok(e) => panic!("connected to {}", e.socket()),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        msg.contains("unix:///tmp/jackin-test-dead-host.sock (--host): no such socket file"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("podman system service") && msg.contains("dockerd"),
+        "{msg}"
+    );
+}

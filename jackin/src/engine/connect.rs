@@ -89,8 +89,9 @@ pub fn candidate_sockets(kind: EngineKind) -> Vec<SocketCandidate> {
 /// - `host`: a socket path or `unix://` URL (`--host`); `None` uses the
 ///   environment and the standard locations ([`candidate_sockets`]).
 ///
-/// Errors: [`EngineError::Unreachable`] naming the socket when one socket
-/// was tried, [`EngineError::NoEngine`] listing every socket tried otherwise.
+/// Errors: [`EngineError::Unreachable`] naming the socket when the kind was
+/// given and one socket was tried, [`EngineError::NoEngine`] listing every
+/// socket tried (with why) otherwise.
 pub async fn connect(kind: Option<EngineKind>, host: Option<&str>) -> Result<Box<dyn Engine>> {
     let candidates: Vec<SocketCandidate> = match (host, kind) {
         (Some(h), k) => vec![SocketCandidate {
@@ -120,9 +121,8 @@ pub async fn connect(kind: Option<EngineKind>, host: Option<&str>) -> Result<Box
             Err(reason) => tried.push((cand.clone(), reason)),
         }
     }
-    if tried.len() == 1 {
+    if let (1, Some(k)) = (tried.len(), kind) {
         let (cand, reason) = tried.remove(0);
-        let k = kind.unwrap_or(cand.kind);
         return Err(EngineError::Unreachable {
             engine: k.as_str(),
             socket: cand.socket,
@@ -132,7 +132,10 @@ pub async fn connect(kind: Option<EngineKind>, host: Option<&str>) -> Result<Box
     }
     let tried = tried
         .iter()
-        .map(|(c, r)| format!("  {} {} ({}): {}", c.kind.as_str(), c.socket, c.source, r))
+        .map(|(c, r)| match (kind, c.source) {
+            (None, "--host") => format!("  {} (--host): {}", c.socket, r),
+            _ => format!("  {} {} ({}): {}", c.kind.as_str(), c.socket, c.source, r),
+        })
         .collect::<Vec<_>>()
         .join("\n");
     Err(EngineError::NoEngine {
