@@ -220,3 +220,24 @@ pub async fn start_probe_container(e: &dyn Engine, name: &str) -> String {
 pub fn argv(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
+
+/// Polls the container's logs until they contain `needle` (up to `secs`
+/// seconds) and returns them as text; panics with the logs so far on
+/// timeout.
+pub async fn wait_for_logs(e: &dyn Engine, id: &str, needle: &str, secs: u64) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let logs = e
+            .container_logs(id)
+            .await
+            .unwrap_or_else(|err| panic!("logs of {id}: {err}"));
+        let text = String::from_utf8_lossy(&logs).to_string();
+        if text.contains(needle) {
+            return text;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            panic!("{needle:?} not in the logs of {id} after {secs} s:\n{text}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

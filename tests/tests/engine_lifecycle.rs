@@ -4,8 +4,8 @@
 
 use jackin::engine::{Bind, ContainerSpec, EngineError, ExecSpec, VolumeMount};
 use jackin_tests::{
-    argv, engine, engine_test, ensure_probe_image, ensure_probe_node_image, unique_name, Cleanup,
-    PROBE_IMAGE, PROBE_NODE_IMAGE,
+    argv, engine, engine_test, ensure_probe_image, ensure_probe_node_image, unique_name,
+    wait_for_logs, Cleanup, PROBE_IMAGE, PROBE_NODE_IMAGE,
 };
 use std::collections::BTreeMap;
 
@@ -149,6 +149,12 @@ engine_test!(full_lifecycle, |kind| {
     for (k, v) in &labels {
         assert_eq!(info.labels.get(k), Some(v), "label {k}");
     }
+
+    // What the probe printed as the main process (a TTY container).
+    let logs = wait_for_logs(e.as_ref(), &id, "env:JACKIN_TEST=visible", 20).await;
+    assert!(logs.contains("uid=0"), "{logs}");
+    assert!(logs.contains("agent=probe"), "{logs}");
+    assert!(logs.contains("args=--from-cmd"), "{logs}");
 
     // What the container sees.
     assert_eq!(sh(e.as_ref(), &id, "id -u").await, (0, "0".into()));
@@ -312,6 +318,14 @@ engine_test!(wait_returns_exit_code, |kind| {
     e.start_container(&id).await.expect("start");
     assert_eq!(e.wait_container(&id).await.expect("wait"), 5);
     e.remove_container(&id, true).await.expect("remove");
+    let err = e
+        .container_logs(&id)
+        .await
+        .expect_err("logs of a removed container");
+    assert!(
+        matches!(err, EngineError::ContainerNotFound { .. }),
+        "{err:?}"
+    );
 });
 
 engine_test!(volumes_create_exists_remove, |kind| {
@@ -333,4 +347,36 @@ engine_test!(volumes_create_exists_remove, |kind| {
     e.volume_remove(&name)
         .await
         .expect("remove a missing volume is fine");
+});
+
+engine_test!(logs_of_a_plain_container_and_the_node_image_user, |kind| {
+    // Case C07's image: USER node, home /home/node; without a user in the
+    // spec the probe runs as the image's user.
+    let e = engine(kind).await;
+    let image = ensure_probe_node_image(kind);
+    let name = unique_name("logs-node", kind);
+    let mut clean = Cleanup::new(kind);
+    clean.containers.push(name.clone());
+    let _ = e.remove_container(&name, true).await;
+    let spec = ContainerSpec {
+        name: name.clone(),
+        image,
+        entrypoint: argv(&["/usr/local/bin/claude"]),
+        env: vec![("HOME".into(), "/home/node".into())],
+        network: Some("none".into()),
+        ..Default::default()
+    };
+    let id = e.create_container(&spec).await.expect("create");
+    e.start_container(&id).await.expect("start");
+    let logs = wait_for_logs(e.as_ref(), &id, "env:", 20).await;
+    for want in [
+        "uid=1000",
+        "gid=1000",
+        "home=/home/node",
+        "user=node",
+        "agent=claude",
+    ] {
+        assert!(logs.lines().any(|l| l == want), "{want} missing:\n{logs}");
+    }
+    e.remove_container(&id, true).await.expect("remove");
 });

@@ -231,6 +231,10 @@ pub trait Engine: Send + Sync {
     /// Containers in any state whose labels match every filter: `(key,
     /// None)` means the label is present, `(key, Some(v))` means equal to v.
     async fn list_containers(&self, labels: &[(&str, Option<&str>)]) -> Result<Vec<ContainerInfo>>;
+    /// What the container's main process printed so far (stdout and stderr
+    /// interleaved as the engine stored them; a TTY container's output as
+    /// the terminal saw it). Missing: [`EngineError::ContainerNotFound`].
+    async fn container_logs(&self, id: &str) -> Result<Vec<u8>>;
     /// Waits until the container's main process exits; returns its exit code.
     async fn wait_container(&self, id: &str) -> Result<i64>;
     /// Runs a process without a TTY, streams `spec.stdin` into it and closes

@@ -3,20 +3,22 @@
 //! 20.10 rejects ("client version 1.49 is too new"). Newer daemons accept
 //! 1.41 requests too.
 
+mod spec;
+
 use super::tty::{self, Resize, TokioSink};
 use super::{
-    env_strings, probe_socket, socket_path, ContainerInfo, ContainerSpec, Engine, EngineError,
-    ExecOutput, ExecSpec, ImageInfo, Result, DOCKER_HINT, EXEC_EXIT_POLLS, EXEC_EXIT_POLL_DELAY,
+    probe_socket, socket_path, ContainerInfo, ContainerSpec, Engine, EngineError, ExecOutput,
+    ExecSpec, ImageInfo, Result, DOCKER_HINT, EXEC_EXIT_POLLS, EXEC_EXIT_POLL_DELAY,
 };
 use crate::config::EngineKind;
 use async_trait::async_trait;
 use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountTypeEnum, VolumeCreateOptions};
+use bollard::exec::{StartExecOptions, StartExecResults};
+use bollard::models::VolumeCreateOptions;
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptions, ResizeContainerTTYOptionsBuilder,
-    StopContainerOptionsBuilder, WaitContainerOptions,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptions,
+    ResizeContainerTTYOptionsBuilder, StopContainerOptionsBuilder, WaitContainerOptions,
 };
 use bollard::{ClientVersion, Docker};
 use futures_util::StreamExt;
@@ -141,17 +143,7 @@ impl DockerEngine {
         tty: bool,
         stdin: bool,
     ) -> Result<String> {
-        let opts = CreateExecOptions::<String> {
-            attach_stdin: Some(stdin),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(tty),
-            env: (!spec.env.is_empty()).then(|| env_strings(&spec.env)),
-            cmd: Some(spec.cmd.clone()),
-            user: spec.user.clone(),
-            working_dir: spec.workdir.clone(),
-            ..Default::default()
-        };
+        let opts = spec::exec_options(spec, tty, stdin);
         match self.docker.create_exec(id, opts).await {
             Ok(r) => Ok(r.id),
             Err(e) if no_such_container(&e) => Err(self.not_found(id)),
@@ -234,48 +226,7 @@ impl Engine for DockerEngine {
                 socket: self.socket.clone(),
             });
         }
-        let mut mounts: Vec<Mount> = spec
-            .binds
-            .iter()
-            .map(|b| Mount {
-                target: Some(b.dst.clone()),
-                source: Some(b.src.clone()),
-                typ: Some(MountTypeEnum::BIND),
-                read_only: Some(b.readonly),
-                ..Default::default()
-            })
-            .collect();
-        mounts.extend(spec.volumes.iter().map(|v| Mount {
-            target: Some(v.dst.clone()),
-            source: Some(v.name.clone()),
-            typ: Some(MountTypeEnum::VOLUME),
-            read_only: Some(false),
-            ..Default::default()
-        }));
-        let tmpfs: HashMap<String, String> = spec.tmpfs.iter().cloned().collect();
-        let host_config = HostConfig {
-            mounts: Some(mounts),
-            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-            init: Some(spec.init),
-            network_mode: spec.network.clone(),
-            ..Default::default()
-        };
-        let body = ContainerCreateBody {
-            image: Some(spec.image.clone()),
-            entrypoint: (!spec.entrypoint.is_empty()).then(|| spec.entrypoint.clone()),
-            cmd: (!spec.cmd.is_empty()).then(|| spec.cmd.clone()),
-            user: spec.user.clone(),
-            env: (!spec.env.is_empty()).then(|| env_strings(&spec.env)),
-            labels: Some(spec.labels.clone().into_iter().collect()),
-            working_dir: spec.workdir.clone(),
-            tty: Some(spec.tty),
-            open_stdin: Some(spec.tty),
-            attach_stdin: Some(spec.tty),
-            attach_stdout: Some(spec.tty),
-            attach_stderr: Some(spec.tty),
-            host_config: Some(host_config),
-            ..Default::default()
-        };
+        let body = spec::create_body(spec);
         let opts = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
@@ -403,6 +354,23 @@ impl Engine for DockerEngine {
                 if let Some(info) = self.inspect_container(&id).await? {
                     out.push(info);
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn container_logs(&self, id: &str) -> Result<Vec<u8>> {
+        let opts = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let mut stream = self.docker.logs(id, Some(opts));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(o) => out.extend_from_slice(&log_bytes(o)),
+                Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
+                Err(e) => return Err(self.err(format!("read logs of container '{id}'"), e)),
             }
         }
         Ok(out)

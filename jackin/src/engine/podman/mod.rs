@@ -1,6 +1,8 @@
 //! Podman backend: the libpod REST API (`/v4.3.1/libpod/…`) through the
 //! `podman-api` crate. Tested against Podman 4.3.1 (rootful service).
 
+mod spec;
+
 use super::tty::{self, FuturesSink, Resize};
 use super::{
     probe_socket, socket_path, ContainerInfo, ContainerSpec, Engine, EngineError, ExecOutput,
@@ -10,10 +12,9 @@ use crate::config::EngineKind;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use podman_api::conn::TtyChunk;
-use podman_api::models::{ContainerMount, NamedVolume, Namespace};
 use podman_api::opts::{
-    ContainerAttachOpts, ContainerCreateOpts, ContainerDeleteOpts, ContainerListFilter,
-    ContainerListOpts, ContainerStopOpts, ExecCreateOpts, ExecStartOpts, UserOpt, VolumeCreateOpts,
+    ContainerAttachOpts, ContainerDeleteOpts, ContainerListFilter, ContainerListOpts,
+    ContainerLogsOpts, ContainerStopOpts, ExecStartOpts, VolumeCreateOpts,
 };
 use podman_api::Podman;
 use std::collections::{BTreeMap, HashMap};
@@ -53,7 +54,7 @@ impl PodmanEngine {
         }
         let message = match e {
             podman_api::Error::Fault { code, message } => {
-                format!("{} ({})", dedupe_cause(&message), code.as_u16())
+                format!("{} ({})", spec::dedupe_cause(&message), code.as_u16())
             }
             other => other.to_string(),
         };
@@ -80,25 +81,6 @@ impl PodmanEngine {
             engine: ENGINE,
             socket: self.socket.clone(),
         }
-    }
-
-    fn exec_opts(spec: &ExecSpec, tty: bool, stdin: bool) -> ExecCreateOpts {
-        let mut b = ExecCreateOpts::builder()
-            .command(spec.cmd.clone())
-            .attach_stdout(true)
-            .attach_stderr(true)
-            .attach_stdin(stdin)
-            .tty(tty);
-        if !spec.env.is_empty() {
-            b = b.env(spec.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        if let Some(u) = &spec.user {
-            b = b.user(UserOpt::User(u.clone()));
-        }
-        if let Some(w) = &spec.workdir {
-            b = b.working_dir(w.clone());
-        }
-        b.build()
     }
 
     /// Exit code of a finished exec (the exec may still read as running for
@@ -128,24 +110,15 @@ fn is_404(e: &podman_api::Error) -> bool {
     matches!(e, podman_api::Error::Fault { code, .. } if code.as_u16() == 404)
 }
 
+/// 304: already in the asked-for state (start a running container).
+fn is_304(e: &podman_api::Error) -> bool {
+    matches!(e, podman_api::Error::Fault { code, .. } if code.as_u16() == 304)
+}
+
 /// A 404 about the container itself (not, say, its network or image).
 fn no_such_container(e: &podman_api::Error) -> bool {
     matches!(e, podman_api::Error::Fault { code, message }
         if code.as_u16() == 404 && message.to_lowercase().contains("no such container"))
-}
-
-/// Podman's errors read `message: cause`, and the message often already
-/// ends with the cause: keep one copy.
-fn dedupe_cause(message: &str) -> String {
-    let m = message.trim().trim_end_matches(':').trim();
-    match m.rsplit_once(": ") {
-        Some((head, tail)) if head.ends_with(tail) => dedupe_cause(head),
-        _ => m.to_string(),
-    }
-}
-
-fn is_304(e: &podman_api::Error) -> bool {
-    matches!(e, podman_api::Error::Fault { code, .. } if code.as_u16() == 304)
 }
 
 fn btree(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
@@ -198,92 +171,11 @@ impl Engine for PodmanEngine {
                 socket: self.socket.clone(),
             });
         }
-        let mut mounts: Vec<ContainerMount> = spec
-            .binds
-            .iter()
-            .map(|b| ContainerMount {
-                destination: Some(b.dst.clone()),
-                options: Some(if b.readonly {
-                    vec!["rbind".into(), "ro".into()]
-                } else {
-                    vec!["rbind".into(), "rw".into()]
-                }),
-                source: Some(b.src.clone()),
-                _type: Some("bind".into()),
-                uid_mappings: None,
-                gid_mappings: None,
-            })
-            .collect();
-        mounts.extend(spec.tmpfs.iter().map(|(dst, opts)| {
-            ContainerMount {
-                destination: Some(dst.clone()),
-                options: Some(
-                    opts.split(',')
-                        .filter(|o| !o.is_empty())
-                        .map(String::from)
-                        .collect(),
-                ),
-                source: Some("tmpfs".into()),
-                _type: Some("tmpfs".into()),
-                uid_mappings: None,
-                gid_mappings: None,
-            }
-        }));
-        let volumes: Vec<NamedVolume> = spec
-            .volumes
-            .iter()
-            .map(|v| NamedVolume {
-                dest: Some(v.dst.clone()),
-                is_anonymous: None,
-                name: Some(v.name.clone()),
-                options: None,
-            })
-            .collect();
-        let mut b = ContainerCreateOpts::builder()
-            .name(spec.name.clone())
-            .image(spec.image.clone())
-            .labels(spec.labels.clone())
-            .mounts(mounts)
-            .volumes(volumes)
-            .terminal(spec.tty)
-            .stdin(spec.tty)
-            .init(spec.init);
-        if !spec.entrypoint.is_empty() {
-            b = b.entrypoint(spec.entrypoint.clone());
-        }
-        if !spec.cmd.is_empty() {
-            b = b.command(spec.cmd.clone());
-        }
-        if let Some(u) = &spec.user {
-            b = b.user(u.clone());
-        }
-        if !spec.env.is_empty() {
-            b = b.env(spec.env.iter().cloned());
-        }
-        if let Some(w) = &spec.workdir {
-            b = b.work_dir(w.clone());
-        }
-        match spec.network.as_deref() {
-            None => {}
-            Some(mode @ ("none" | "host" | "private")) => {
-                b = b.net_namespace(Namespace {
-                    nsmode: Some(mode.to_string()),
-                    value: None,
-                });
-            }
-            Some(net) => {
-                b = b
-                    .net_namespace(Namespace {
-                        nsmode: Some("bridge".into()),
-                        value: None,
-                    })
-                    .networks([(net.to_string(), serde_json::json!({}))]);
-            }
-        }
+        let opts = spec::create_opts(spec);
         let created = self
             .podman
             .containers()
-            .create(&b.build())
+            .create(&opts)
             .await
             .map_err(|e| self.err(format!("create container '{}'", spec.name), e))?;
         Ok(created.id)
@@ -312,7 +204,13 @@ impl Engine for PodmanEngine {
     }
 
     async fn remove_container(&self, id: &str, force: bool) -> Result<()> {
-        let opts = ContainerDeleteOpts::builder().force(force).build();
+        // Forced removal kills at once, as Docker's does (Podman would
+        // otherwise wait its stop timeout for a PID 1 that ignores SIGTERM).
+        let mut opts = ContainerDeleteOpts::builder().force(force);
+        if force {
+            opts = opts.timeout(0);
+        }
+        let opts = opts.build();
         match self.podman.containers().get(id).delete(&opts).await {
             Ok(()) => Ok(()),
             Err(e) if no_such_container(&e) => Err(self.not_found(id)),
@@ -396,6 +294,26 @@ impl Engine for PodmanEngine {
             .collect())
     }
 
+    async fn container_logs(&self, id: &str) -> Result<Vec<u8>> {
+        // The logs stream wraps HTTP errors; look the container up first so
+        // a missing one is reported as such.
+        if self.inspect_container(id).await?.is_none() {
+            return Err(self.not_found(id));
+        }
+        let c = self.podman.containers().get(id);
+        let opts = ContainerLogsOpts::builder()
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let mut stream = c.logs(&opts);
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.err(format!("read logs of container '{id}'"), e))?;
+            out.extend_from_slice(&chunk_bytes(chunk));
+        }
+        Ok(out)
+    }
+
     async fn wait_container(&self, id: &str) -> Result<i64> {
         let c = self.podman.containers().get(id);
         match c.wait(&Default::default()).await {
@@ -414,7 +332,7 @@ impl Engine for PodmanEngine {
         let op = || format!("exec in container '{id}'");
         let c = self.podman.containers().get(id);
         let exec = match c
-            .create_exec(&Self::exec_opts(spec, false, spec.stdin.is_some()))
+            .create_exec(&spec::exec_opts(spec, false, spec.stdin.is_some()))
             .await
         {
             Ok(x) => x,
@@ -464,7 +382,7 @@ impl Engine for PodmanEngine {
     async fn exec_interactive(&self, id: &str, spec: &ExecSpec) -> Result<i64> {
         let op = || format!("exec in container '{id}'");
         let c = self.podman.containers().get(id);
-        let exec = match c.create_exec(&Self::exec_opts(spec, true, true)).await {
+        let exec = match c.create_exec(&spec::exec_opts(spec, true, true)).await {
             Ok(x) => x,
             Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(op(), e)),
@@ -556,24 +474,5 @@ impl Engine for PodmanEngine {
             Err(e) if is_404(&e) => Ok(()),
             Err(e) => Err(self.err(format!("remove volume '{name}'"), e)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dedupe_cause;
-
-    #[test]
-    fn repeated_cause_is_kept_once() {
-        assert_eq!(
-            dedupe_cause("statfs /x: no such file or directory: no such file or directory"),
-            "statfs /x: no such file or directory"
-        );
-        assert_eq!(
-            dedupe_cause("exec failed: container state improper: container state improper"),
-            "exec failed: container state improper"
-        );
-        assert_eq!(dedupe_cause("plain message"), "plain message");
-        assert_eq!(dedupe_cause("a: b"), "a: b");
     }
 }
