@@ -225,8 +225,10 @@ pub trait Engine: Send + Sync {
     async fn remove_container(&self, id: &str, force: bool) -> Result<()>;
     /// The container, or `None` if it does not exist.
     async fn inspect_container(&self, name_or_id: &str) -> Result<Option<ContainerInfo>>;
-    /// The engine's full inspect document (JSON), or `None` if missing. Used
-    /// to check that no secret reached a container's configuration.
+    /// The engine's inspect document as JSON, or `None` if missing. Used to
+    /// check that no secret reached a container's configuration. It is the
+    /// client library's typed model serialized back (field names as the
+    /// engine spells them; fields the model does not know are left out).
     async fn inspect_container_json(&self, name_or_id: &str) -> Result<Option<serde_json::Value>>;
     /// Containers in any state whose labels match every filter: `(key,
     /// None)` means the label is present, `(key, Some(v))` means equal to v.
