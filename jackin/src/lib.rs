@@ -7,5 +7,6 @@ pub mod agents;
 pub mod config;
 pub mod discovery;
 pub mod env;
+pub mod instance;
 pub mod mode;
 pub mod resolve;
