@@ -86,6 +86,11 @@ impl Store {
         Ok(Store::new(data_dir()?))
     }
 
+    /// The data folder this store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn file(&self) -> PathBuf {
         self.dir.join("instances.json")
     }
