@@ -1,8 +1,51 @@
-//! Operator env values (`shared/SPEC.md` §5): the forms a value can take and
-//! the names no layer may set. Resolution of the values lives here too as it
-//! lands (host env, `op read`, keyring).
+//! Operator env values (`shared/SPEC.md` §5): the forms a value can take,
+//! the names no layer may set, and resolution: [`sources`] turns one value
+//! into a [`Secret`] (host env, `op read`, keyring), [`layers`] merges the
+//! four config layers and resolves the winners with a per-layer trace.
+
+pub mod layers;
+pub mod sources;
+
+pub use layers::{EnvSource, FailedVar, Layer, LayerStatus, LayerTrace, ResolvedEnv, ResolvedVar};
+pub use sources::{host_env_snapshot, HostEnv, Resolver};
 
 use std::fmt;
+
+/// A resolved operator env value (an API key, a token, or any other value).
+///
+/// `Debug` and `Display` print `<redacted>`, never the value; only
+/// [`Secret::expose`] gives it, for the bundle that goes to the container.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a resolved value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value itself: only for the in-memory bundle, never for output.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the value is empty or only whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 /// An unresolved operator env value, as written in config.toml.
 #[derive(Clone, PartialEq, Eq)]

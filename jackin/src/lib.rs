@@ -4,9 +4,12 @@
 //! [`mode`], [`config`] (config.toml), and the rest as they land.
 
 pub mod agents;
+pub mod bundle;
+pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod env;
 pub mod instance;
 pub mod mode;
+pub mod plan;
 pub mod resolve;

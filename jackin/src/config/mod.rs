@@ -1,4 +1,34 @@
-//! `config.toml`: location, loading with validation, and atomic edits.
+//! `config.toml`: location, loading with validation, and atomic edits
+//! (`shared/SPEC.md` §4).
+//!
+//! - [`path`]: where the file is (`$JACKIN_CONFIG_DIR/config.toml`, default
+//!   `~/.config/jackin/config.toml`).
+//! - [`load`] / [`load_from`]: parse and validate into the read-only
+//!   [`Config`] model (plus the `toml_edit` document). Never writes.
+//! - [`edit`]: the one way to change the file (lock, re-read, change,
+//!   validate the whole document, atomic replace).
+//!
+//! Errors are [`ConfigError`]; their Display names the file, line and
+//! column, and [`ConfigError::hint`] says what to do.
 
+pub mod edit;
+pub mod error;
+pub mod load;
 pub mod model;
+pub mod paths;
+pub mod scope;
+pub mod validate;
+
+pub use edit::{edit, Edited};
+pub use error::{ConfigError, Pos};
+pub use load::{load_from, parse_str};
 pub use model::*;
+pub use paths::path;
+
+/// Loads the configuration from [`path()`]; see [`load_from`].
+pub fn load() -> Result<(Config, toml_edit::DocumentMut), ConfigError> {
+    load_from(&path())
+}
+
+#[cfg(test)]
+mod tests;
