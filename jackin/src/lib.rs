@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod discovery;
+pub mod engine;
 pub mod env;
 pub mod instance;
 pub mod mode;
