@@ -43,7 +43,9 @@ impl EngineArgs {
 }
 
 /// Runs an async lifecycle operation to completion on a fresh runtime.
-pub fn block_on<T>(fut: impl std::future::Future<Output = anyhow::Result<T>>) -> Result<T, CliError> {
+pub fn block_on<T>(
+    fut: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> Result<T, CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -55,7 +57,10 @@ pub fn block_on<T>(fut: impl std::future::Future<Output = anyhow::Result<T>>) ->
 /// An operation's error as a CLI failure (exit 1). The full cause chain is
 /// kept on one line; a refused launch keeps its multi-line SPEC §6 report.
 pub fn from_anyhow(e: anyhow::Error) -> CliError {
-    let text = if e.downcast_ref::<crate::instance::provision::LaunchRefused>().is_some() {
+    let text = if e
+        .downcast_ref::<crate::instance::provision::LaunchRefused>()
+        .is_some()
+    {
         e.root_cause().to_string()
     } else {
         format!("{e:#}")

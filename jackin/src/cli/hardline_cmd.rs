@@ -9,7 +9,9 @@ use clap::Args;
 /// Reattach to a running instance, or start another agent session or a
 /// shell in it (already logged in: it shares the instance's provisioning).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  jackin hardline                     # the only running instance\n  jackin hardline k3x9q2ab --new --agent codex\n  jackin hardline agent-smith --shell")]
+#[command(
+    after_help = "Examples:\n  jackin hardline                     # the only running instance\n  jackin hardline k3x9q2ab --new --agent codex\n  jackin hardline agent-smith --shell"
+)]
 pub struct HardlineArgs {
     /// Instance id, role name or container name (default: the only running instance).
     pub selector: Option<String>,
@@ -33,7 +35,10 @@ pub struct HardlineArgs {
 pub fn run(a: HardlineArgs, _ctx: &Ctx) -> Result<(), CliError> {
     let (cfg, _) = crate::config::load()?;
     let session = match (a.new, a.shell, a.agent) {
-        (true, _, Some(agent)) => Session::NewAgent { agent, args: a.args },
+        (true, _, Some(agent)) => Session::NewAgent {
+            agent,
+            args: a.args,
+        },
         (_, true, _) => Session::Shell,
         _ => Session::Attach,
     };

@@ -124,7 +124,14 @@ pub fn run_eject(a: EjectArgs, ctx: &Ctx) -> Result<(), CliError> {
     let kind = a.engine.kind(cfg.engine);
     block_on(async {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;
-        let done = eject::eject(engine.as_ref(), &Store::open_default()?, &a.selector, a.all, a.purge).await?;
+        let done = eject::eject(
+            engine.as_ref(),
+            &Store::open_default()?,
+            &a.selector,
+            a.all,
+            a.purge,
+        )
+        .await?;
         report(ctx, &done, a.json)
     })
 }
@@ -135,7 +142,8 @@ pub fn run_purge(a: PurgeArgs, ctx: &Ctx) -> Result<(), CliError> {
     let kind = a.engine.kind(cfg.engine);
     block_on(async {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;
-        let done = eject::purge(engine.as_ref(), &Store::open_default()?, &a.selector, a.all).await?;
+        let done =
+            eject::purge(engine.as_ref(), &Store::open_default()?, &a.selector, a.all).await?;
         report(ctx, &done, a.json)
     })
 }

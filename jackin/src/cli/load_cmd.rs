@@ -46,7 +46,7 @@ pub struct LoadArgs {
 }
 
 /// Runs `jackin load`.
-pub fn run(a: LoadArgs, ctx: &Ctx, debug: bool) -> Result<(), CliError> {
+pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     let (cfg, _) = crate::config::load()?;
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::failure(format!("cannot read the current folder: {e}")))?;
@@ -59,7 +59,7 @@ pub fn run(a: LoadArgs, ctx: &Ctx, debug: bool) -> Result<(), CliError> {
         engine: a.engine.kind(cfg.engine),
         host: a.engine.host.clone(),
         network: a.network,
-        debug,
+        debug: ctx.debug,
     };
     let host_env = crate::env::host_env_snapshot();
     let detach = opts.detach;

@@ -42,15 +42,24 @@ pub async fn auth_sync(
         };
         let target = Target::from_key(&cfg, &f.instance.workspace)?;
         let role = cfg.roles.get(&f.instance.role).with_context(|| {
-            format!("role '{}' of instance {} is no longer configured", f.instance.role, f.instance.id)
+            format!(
+                "role '{}' of instance {} is no longer configured",
+                f.instance.role, f.instance.id
+            )
         })?;
         let plan = plan_for(&cfg, &target, &f.instance.role, host_env)?;
-        let image = engine
-            .image_inspect(&c.image)
-            .await?
-            .with_context(|| format!("image '{}' of instance {} is gone", c.image, f.instance.id))?;
+        let image = engine.image_inspect(&c.image).await?.with_context(|| {
+            format!("image '{}' of instance {} is gone", c.image, f.instance.id)
+        })?;
         let _ = role;
-        let user = image_user(engine, &c.image, &image.id, image.user.as_deref(), store.dir()).await?;
+        let user = image_user(
+            engine,
+            &c.image,
+            &image.id,
+            image.user.as_deref(),
+            store.dir(),
+        )
+        .await?;
         let report = deliver(engine, &c.id, &plan, &user.name).await?;
         out.push(Synced {
             id: f.instance.id.clone(),

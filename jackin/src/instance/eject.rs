@@ -17,7 +17,13 @@ pub struct Done {
 
 /// Stops and removes the containers of the selected instances; with
 /// `purge`, also their home volumes and index entries.
-pub async fn eject(engine: &dyn Engine, store: &Store, selector: &str, all: bool, purge: bool) -> Result<Vec<Done>> {
+pub async fn eject(
+    engine: &dyn Engine,
+    store: &Store,
+    selector: &str,
+    all: bool,
+    purge: bool,
+) -> Result<Vec<Done>> {
     let mut out = Vec::new();
     for f in select(engine, store, Some(selector), all).await? {
         let mut d = Done {
@@ -44,7 +50,12 @@ pub async fn eject(engine: &dyn Engine, store: &Store, selector: &str, all: bool
 
 /// Deletes the home volume and index entry of the selected instances.
 /// Refuses (changing nothing) while any selected container exists.
-pub async fn purge(engine: &dyn Engine, store: &Store, selector: &str, all: bool) -> Result<Vec<Done>> {
+pub async fn purge(
+    engine: &dyn Engine,
+    store: &Store,
+    selector: &str,
+    all: bool,
+) -> Result<Vec<Done>> {
     let found = select(engine, store, Some(selector), all).await?;
     if let Some(f) = found.iter().find(|f| f.container.is_some()) {
         bail!(

@@ -28,7 +28,10 @@ pub fn session_cmd(session: &Session) -> Result<Vec<String>> {
         Session::Attach => bail!("attach has no command"),
         Session::NewAgent { agent, args } => {
             let spec = agents::find(agent).with_context(|| {
-                format!("unknown agent '{agent}' (known: {})", agents::names().join(", "))
+                format!(
+                    "unknown agent '{agent}' (known: {})",
+                    agents::names().join(", ")
+                )
             })?;
             cmd.extend(["--agent".to_string(), agent.clone(), "--".to_string()]);
             cmd.extend(spec.launch.iter().map(|s| s.to_string()));
@@ -41,7 +44,12 @@ pub fn session_cmd(session: &Session) -> Result<Vec<String>> {
 
 /// Opens `session` in the instance `selector` names (or the only running
 /// one) on this terminal; returns the session's exit code.
-pub async fn hardline(engine: &dyn Engine, store: &Store, selector: Option<&str>, session: &Session) -> Result<i64> {
+pub async fn hardline(
+    engine: &dyn Engine,
+    store: &Store,
+    selector: Option<&str>,
+    session: &Session,
+) -> Result<i64> {
     let found = select(engine, store, selector, false).await?;
     let f = &found[0];
     let Some(c) = f.container.as_ref().filter(|c| c.running) else {
@@ -52,9 +60,17 @@ pub async fn hardline(engine: &dyn Engine, store: &Store, selector: Option<&str>
         );
     };
     if let Session::NewAgent { agent, .. } = session {
-        let agents = c.labels.get(super::LABEL_AGENTS).cloned().unwrap_or_default();
+        let agents = c
+            .labels
+            .get(super::LABEL_AGENTS)
+            .cloned()
+            .unwrap_or_default();
         if !agents.split(',').any(|a| a == agent) {
-            bail!("instance {} (role '{}') does not run '{agent}' (its agents: {agents})", f.instance.id, f.instance.role);
+            bail!(
+                "instance {} (role '{}') does not run '{agent}' (its agents: {agents})",
+                f.instance.id,
+                f.instance.role
+            );
         }
     }
     match session {

@@ -50,7 +50,14 @@ pub async fn image_user(
     let passwd = single_file(&passwd.with_context(|| {
         format!("image '{image}' has no readable /etc/passwd: add one with a non-root user")
     })?)?;
-    let group = group.ok().and_then(|g| single_file(&g).ok()).unwrap_or_default();
+    let group = group
+        .ok()
+        .and_then(|g| single_file(&g).ok())
+        .unwrap_or_default();
+    // `USER` may be `name`, `uid`, or `user:group`; the group comes from passwd.
+    let config_user = config_user
+        .map(|u| u.split(':').next().unwrap_or(u))
+        .filter(|u| !u.is_empty());
     let user = resolve_user(config_user, &passwd, &group)
         .map_err(|e| anyhow!("image '{image}': {}", e.message()))?;
     cache.insert(key, user.clone());

@@ -104,8 +104,9 @@ impl Store {
     /// Applies `change` to a freshly read index under the lock and saves
     /// the result atomically. Returns what `change` returned.
     pub fn update<T>(&self, change: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
-        fs::create_dir_all(&self.dir)
-            .with_context(|| format!("cannot create jackin's data folder {}", self.dir.display()))?;
+        fs::create_dir_all(&self.dir).with_context(|| {
+            format!("cannot create jackin's data folder {}", self.dir.display())
+        })?;
         let lock_path = self.dir.join("instances.json.lock");
         let lock = File::create(&lock_path)
             .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
@@ -197,7 +198,11 @@ mod tests {
         for _ in 0..100 {
             let id = new_id();
             assert_eq!(id.len(), 8);
-            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{id}");
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{id}"
+            );
         }
     }
 
@@ -239,7 +244,9 @@ mod tests {
             .map(|n| {
                 let p = dir.path().to_path_buf();
                 std::thread::spawn(move || {
-                    Store::new(p).assign("w", &format!("r{n}"), "docker", false).unwrap()
+                    Store::new(p)
+                        .assign("w", &format!("r{n}"), "docker", false)
+                        .unwrap()
                 })
             })
             .collect();

@@ -73,7 +73,10 @@ fn checked(p: PathBuf) -> Result<PathBuf> {
 pub fn is_static(path: &Path) -> Result<bool> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if data.len() < 64 || &data[..4] != b"\x7fELF" || data[4] != 2 || data[5] != 1 {
-        bail!("{} is not a 64-bit little-endian ELF binary", path.display());
+        bail!(
+            "{} is not a 64-bit little-endian ELF binary",
+            path.display()
+        );
     }
     let u16_at = |o: usize| u16::from_le_bytes([data[o], data[o + 1]]) as usize;
     let phoff = u64::from_le_bytes(data[32..40].try_into()?) as usize;

@@ -10,7 +10,7 @@ use super::{labels, Instance, Store};
 use crate::config::{Config, EngineKind};
 use crate::engine::{self, Bind, ContainerSpec, Engine, VolumeMount};
 use crate::env::HostEnv;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::path::Path;
 
 /// Options of `jackin load`.
@@ -45,7 +45,12 @@ pub struct Loaded {
 /// Runs `jackin load`. Validation (SPEC §6) happens before the engine is
 /// contacted; after that, a failure removes what this load created, so no
 /// half-made instance stays in the index.
-pub async fn load(mut cfg: Config, opts: &LoadOptions, host_env: &HostEnv, cwd: &Path) -> Result<Loaded> {
+pub async fn load(
+    mut cfg: Config,
+    opts: &LoadOptions,
+    host_env: &HostEnv,
+    cwd: &Path,
+) -> Result<Loaded> {
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
@@ -66,10 +71,35 @@ pub async fn load(mut cfg: Config, opts: &LoadOptions, host_env: &HostEnv, cwd: 
         .await?
         .ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
     let store = Store::open_default()?;
-    let user = image_user(engine, &role.image, &image.id, image.user.as_deref(), store.dir()).await?;
+    let user = image_user(
+        engine,
+        &role.image,
+        &image.id,
+        image.user.as_deref(),
+        store.dir(),
+    )
+    .await?;
 
-    let (inst, fresh) = store.assign(&target.key(), &role_name, engine.kind().as_str(), opts.new_instance)?;
-    let result = start_instance(engine, &inst, &target, &role_name, &role.image, &role.agents, agent, &init, &user, opts, &plan).await;
+    let (inst, fresh) = store.assign(
+        &target.key(),
+        &role_name,
+        engine.kind().as_str(),
+        opts.new_instance,
+    )?;
+    let result = start_instance(
+        engine,
+        &inst,
+        &target,
+        &role_name,
+        &role.image,
+        &role.agents,
+        agent,
+        &init,
+        &user,
+        opts,
+        &plan,
+    )
+    .await;
     match result {
         Ok(report) => Ok(Loaded {
             id: inst.id.clone(),

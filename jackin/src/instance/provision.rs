@@ -25,13 +25,19 @@ pub struct AgentReport {
 
 /// Resolves the plan for `target` and `role` (SPEC §6 validation). Nothing
 /// is created when this fails.
-pub fn plan_for(cfg: &Config, target: &Target, role: &str, host_env: &HostEnv) -> Result<LaunchPlan> {
+pub fn plan_for(
+    cfg: &Config,
+    target: &Target,
+    role: &str,
+    host_env: &HostEnv,
+) -> Result<LaunchPlan> {
     let lt = LaunchTarget {
         workspace: target.workspace.clone(),
         role: role.to_string(),
         container_home: None,
     };
-    plan::build(cfg, &lt, host_env).map_err(|e| anyhow::Error::msg(e.to_string()).context(LaunchRefused))
+    plan::build(cfg, &lt, host_env)
+        .map_err(|e| anyhow::Error::msg(e.to_string()).context(LaunchRefused))
 }
 
 /// Marker context: the launch was refused before anything was created; the
@@ -47,7 +53,12 @@ impl std::fmt::Display for LaunchRefused {
 
 /// Streams `plan` to `jackin-init receive` in container `id` as `user`, and
 /// returns the per-agent report. Errors carry receive's own message.
-pub async fn deliver(engine: &dyn Engine, id: &str, plan: &LaunchPlan, user: &str) -> Result<Vec<AgentReport>> {
+pub async fn deliver(
+    engine: &dyn Engine,
+    id: &str,
+    plan: &LaunchPlan,
+    user: &str,
+) -> Result<Vec<AgentReport>> {
     let bytes = bundle::encode(plan, Some(user.to_string())).context("cannot encode the bundle")?;
     let out = engine
         .exec(

@@ -70,7 +70,12 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
 /// The instances `selector` names. Without `all`, more than one match is an
 /// error listing them; no match is always an error. A `None` selector
 /// means "the only running instance".
-pub async fn select(engine: &dyn Engine, store: &Store, selector: Option<&str>, all_matches: bool) -> Result<Vec<Found>> {
+pub async fn select(
+    engine: &dyn Engine,
+    store: &Store,
+    selector: Option<&str>,
+    all_matches: bool,
+) -> Result<Vec<Found>> {
     let every = all(engine, store).await?;
     let matches: Vec<Found> = match selector {
         Some(s) => every
@@ -79,12 +84,16 @@ pub async fn select(engine: &dyn Engine, store: &Store, selector: Option<&str>, 
                 f.instance.id == s
                     || f.instance.role == s
                     || f.instance.container_name() == s
-                    || f.container.as_ref().is_some_and(|c| c.name == s || c.id.starts_with(s) && s.len() >= 12)
+                    || f.container
+                        .as_ref()
+                        .is_some_and(|c| c.name == s || c.id.starts_with(s) && s.len() >= 12)
             })
             .collect(),
         None => every.into_iter().filter(Found::running).collect(),
     };
-    let what = selector.map(|s| format!("'{s}'")).unwrap_or_else(|| "a running instance".into());
+    let what = selector
+        .map(|s| format!("'{s}'"))
+        .unwrap_or_else(|| "a running instance".into());
     if matches.is_empty() {
         bail!(
             "no instance matches {what} on {} (see 'jackin ps')",

@@ -92,9 +92,7 @@ pub fn resolve_target(cfg: &Config, target: Option<&str>, cwd: &Path) -> Result<
                 .with_context(|| format!("cannot resolve folder {}", p.display()))?;
             return Ok(ad_hoc(&p));
         }
-        bail!(
-            "'{t}' is neither a saved workspace nor a folder: see 'jackin workspace list'"
-        );
+        bail!("'{t}' is neither a saved workspace nor a folder: see 'jackin workspace list'");
     }
     if let Some((name, _)) = cfg.workspaces.iter().find(|(_, w)| w.workdir == cwd) {
         return saved(cfg, name);
@@ -132,7 +130,11 @@ pub fn resolve_role(cfg: &Config, role: Option<&str>, target: &Target) -> Result
 
 /// The agent to start: `--agent`, else the role's default. It must be one
 /// of the role's agents.
-pub fn resolve_agent(role_name: &str, role: &Role, agent: Option<&str>) -> Result<&'static agents::AgentSpec> {
+pub fn resolve_agent(
+    role_name: &str,
+    role: &Role,
+    agent: Option<&str>,
+) -> Result<&'static agents::AgentSpec> {
     let name = agent
         .or_else(|| role.default_agent())
         .with_context(|| format!("role '{role_name}' lists no agents"))?;
@@ -143,7 +145,10 @@ pub fn resolve_agent(role_name: &str, role: &Role, agent: Option<&str>) -> Resul
         );
     }
     agents::find(name).with_context(|| {
-        format!("unknown agent '{name}' (known: {})", agents::names().join(", "))
+        format!(
+            "unknown agent '{name}' (known: {})",
+            agents::names().join(", ")
+        )
     })
 }
 
@@ -177,8 +182,16 @@ mod tests {
         let t = resolve_target(&cfg, None, &cwd).unwrap();
         assert_eq!(t.workspace.as_deref(), Some("w"));
         let role = &cfg.roles[DEFAULT_ROLE];
-        assert_eq!(resolve_agent(DEFAULT_ROLE, role, None).unwrap().name, "claude");
-        assert_eq!(resolve_agent(DEFAULT_ROLE, role, Some("codex")).unwrap().name, "codex");
+        assert_eq!(
+            resolve_agent(DEFAULT_ROLE, role, None).unwrap().name,
+            "claude"
+        );
+        assert_eq!(
+            resolve_agent(DEFAULT_ROLE, role, Some("codex"))
+                .unwrap()
+                .name,
+            "codex"
+        );
         assert!(resolve_agent(DEFAULT_ROLE, role, Some("vim")).is_err());
     }
 }
