@@ -6,23 +6,9 @@ use crate::config::{Config, Mount, Role};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
-/// Name of the built-in default role.
-pub const DEFAULT_ROLE: &str = "agent-smith";
-/// Image of the built-in default role (built from `images/agent-smith`).
-pub const DEFAULT_IMAGE: &str = "localhost/jackin/agent-smith:latest";
-
-/// Adds the built-in `agent-smith` role (all agents, Claude first) unless
-/// the config defines a role of that name.
-pub fn with_builtin_roles(cfg: &mut Config) {
-    cfg.roles
-        .entry(DEFAULT_ROLE.to_string())
-        .or_insert_with(|| Role {
-            image: DEFAULT_IMAGE.to_string(),
-            agents: agents::AGENTS.iter().map(|a| a.name.to_string()).collect(),
-            default_agent: Some("claude".to_string()),
-            env: Default::default(),
-        });
-}
+pub use crate::config::builtin::{
+    add_builtin_roles as with_builtin_roles, DEFAULT_IMAGE, DEFAULT_ROLE,
+};
 
 /// Where a launch happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
