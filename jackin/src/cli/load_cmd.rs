@@ -38,6 +38,9 @@ pub struct LoadArgs {
     /// Container network (e.g. `none`); default: the engine's.
     #[arg(long, env = "JACKIN_NETWORK")]
     pub network: Option<String>,
+    /// Rebuild the default role image (agent-smith) before launching.
+    #[arg(long)]
+    pub rebuild: bool,
     /// Print the result as JSON (implies --detach).
     #[arg(long)]
     pub json: bool,
@@ -60,6 +63,7 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
         host: a.engine.host.clone(),
         network: a.network,
         debug: ctx.debug,
+        rebuild: a.rebuild,
     };
     let host_env = crate::env::host_env_snapshot();
     let detach = opts.detach;

@@ -26,6 +26,8 @@ pub struct LoadOptions {
     /// Network for the container (`none` for no network); engine default when `None`.
     pub network: Option<String>,
     pub debug: bool,
+    /// Rebuild the default role image before launching.
+    pub rebuild: bool,
 }
 
 /// What a successful load reports (`--json`).
@@ -66,10 +68,21 @@ pub async fn load(
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
     let engine = engine.as_ref();
-    let image = engine
-        .image_inspect(&role.image)
-        .await?
-        .ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
+    let is_default_image = role.image == target::DEFAULT_IMAGE;
+    let mut image = engine.image_inspect(&role.image).await?;
+    if is_default_image && (opts.rebuild || image.is_none()) {
+        let (kind, rebuild) = (engine.kind(), opts.rebuild);
+        tokio::task::spawn_blocking(move || super::image_build::build_default_image(kind, rebuild))
+            .await??;
+        image = engine.image_inspect(&role.image).await?;
+    } else if opts.rebuild {
+        bail!(
+            "--rebuild only applies to the default role image {}; role '{role_name}' uses '{}': rebuild it with your own tooling",
+            target::DEFAULT_IMAGE,
+            role.image
+        );
+    }
+    let image = image.ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
     let store = Store::open_default()?;
     let user = image_user(
         engine,

@@ -5,6 +5,7 @@
 pub mod auth_sync;
 pub mod eject;
 pub mod hardline;
+pub mod image_build;
 pub mod image_user;
 pub mod index;
 pub mod init_bin;
