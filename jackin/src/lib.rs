@@ -10,6 +10,7 @@ pub mod config;
 pub mod discovery;
 pub mod engine;
 pub mod env;
+pub mod instance;
 pub mod mode;
 pub mod plan;
 pub mod resolve;

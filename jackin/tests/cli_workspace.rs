@@ -31,9 +31,29 @@ fn role_add_list_remove_round_trip() {
         .expect(0);
     let r = op.run(&["role", "list", "--json"]).expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v[0]["name"], "mini");
-    assert_eq!(v[0]["default_agent"], "amp", "defaults to the first agent");
-    assert_eq!(v[1]["agents"], serde_json::json!(["codex", "claude"]));
+    let by_name = |n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        by_name("mini")["default_agent"],
+        "amp",
+        "defaults to the first agent"
+    );
+    assert_eq!(
+        by_name("smith")["agents"],
+        serde_json::json!(["codex", "claude"])
+    );
+    assert_eq!(
+        by_name("agent-smith")["builtin"],
+        true,
+        "the built-in role is listed"
+    );
+    assert_eq!(by_name("smith")["builtin"], false);
     let r = op.run(&["role", "list"]).expect(0);
     assert!(
         r.stdout

@@ -6,6 +6,10 @@
 //! only match to extend.
 
 pub mod config_cmd;
+pub mod engine_args;
+pub mod hardline_cmd;
+pub mod instance_cmd;
+pub mod load_cmd;
 pub mod ops;
 pub mod output;
 pub mod role_cmd;
@@ -53,6 +57,18 @@ pub enum Command {
     Workspace(workspace_cmd::WorkspaceArgs),
     /// Roles: an image plus the agents it runs.
     Role(role_cmd::RoleArgs),
+    /// Create and start an instance, provision every agent, run one attached.
+    Load(load_cmd::LoadArgs),
+    /// Reattach to a running instance, or open another agent session or a shell in it.
+    Hardline(hardline_cmd::HardlineArgs),
+    /// Re-provision running instances from the host (`jackin auth sync`).
+    Auth(instance_cmd::AuthArgs),
+    /// List instances with role, workspace, agents and state.
+    Ps(instance_cmd::PsArgs),
+    /// Stop and remove an instance's container (keeps its home unless --purge).
+    Eject(instance_cmd::EjectArgs),
+    /// Delete an ejected instance's durable home and index entry.
+    Purge(instance_cmd::PurgeArgs),
 }
 
 impl Command {
@@ -62,6 +78,12 @@ impl Command {
             Command::Config(a) => config_cmd::run(a, ctx),
             Command::Workspace(a) => workspace_cmd::run(a, ctx),
             Command::Role(a) => role_cmd::run(a, ctx),
+            Command::Load(a) => load_cmd::run(a, ctx),
+            Command::Hardline(a) => hardline_cmd::run(a, ctx),
+            Command::Auth(a) => instance_cmd::run_auth(a, ctx),
+            Command::Ps(a) => instance_cmd::run_ps(a, ctx),
+            Command::Eject(a) => instance_cmd::run_eject(a, ctx),
+            Command::Purge(a) => instance_cmd::run_purge(a, ctx),
         }
     }
 }
@@ -71,6 +93,8 @@ impl Command {
 pub struct Ctx {
     /// `-q`: print only errors and warnings.
     pub quiet: bool,
+    /// `--debug`: print references and scopes (never values).
+    pub debug: bool,
     /// config.toml ([`crate::config::path`]).
     pub config_path: PathBuf,
 }
@@ -94,6 +118,7 @@ impl Cli {
     pub fn run(self) -> Result<(), CliError> {
         let ctx = Ctx {
             quiet: self.quiet,
+            debug: self.debug,
             config_path: crate::config::path(),
         };
         tracing::debug!(config = %ctx.config_path.display(), "config file");

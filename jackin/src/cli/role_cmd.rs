@@ -120,6 +120,7 @@ fn list(ctx: &Ctx, as_json: bool) -> Result<(), CliError> {
                     "image": r.image,
                     "agents": r.agents,
                     "default_agent": r.default_agent(),
+                    "builtin": config::builtin::is_builtin_role(n) && *r == config::builtin::default_role(),
                     "env": r.env.iter().map(|(k, v)| (k.clone(), json!(super::ops::shown_json(v)))).collect::<serde_json::Map<_, _>>(),
                 })
             })

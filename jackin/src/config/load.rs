@@ -166,6 +166,7 @@ impl<'a> Walker<'a> {
                 _ => return Err(self.unknown(&e, &allowed)),
             }
         }
+        super::builtin::add_builtin_roles(&mut cfg);
         for (key, span, role) in role_refs {
             if !cfg.roles.contains_key(&role) {
                 let known: Vec<&str> = cfg.roles.keys().map(String::as_str).collect();

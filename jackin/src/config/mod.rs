@@ -11,6 +11,7 @@
 //! Errors are [`ConfigError`]; their Display names the file, line and
 //! column, and [`ConfigError::hint`] says what to do.
 
+pub mod builtin;
 pub mod edit;
 pub mod error;
 pub mod load;

@@ -87,7 +87,7 @@ pub fn require_workspace(doc: &mut DocumentMut, w: &str) -> Result<()> {
 
 /// Refuses when `[roles.R]` does not exist.
 pub fn require_role(doc: &mut DocumentMut, r: &str) -> Result<()> {
-    if table_at(doc, &["roles", r]).is_none() {
+    if table_at(doc, &["roles", r]).is_none() && !super::builtin::is_builtin_role(r) {
         return Err(ConfigError::refused(
             format!("no role named '{r}'"),
             Some("see `jackin role list`, or add it with `jackin role add`".into()),

@@ -543,3 +543,22 @@ fn unreadable_paths_are_reported_in_words() {
         "{msg}"
     );
 }
+
+#[test]
+fn builtin_role_is_known_without_a_table() {
+    let (cfg, _) = parse_str(
+        Path::new("config.toml"),
+        "[workspaces.w]\nworkdir = \"/w\"\ndefault_role = \"agent-smith\"\n[workspaces.w.roles.agent-smith.codex]\nauth_forward = \"ignore\"\n",
+    )
+    .unwrap();
+    let role = &cfg.roles[builtin::DEFAULT_ROLE];
+    assert_eq!(role.image, builtin::DEFAULT_IMAGE);
+    assert_eq!(role.agents.len(), crate::agents::AGENTS.len());
+    // A table of that name replaces it.
+    let (cfg, _) = parse_str(
+        Path::new("config.toml"),
+        "[roles.agent-smith]\nimage = \"mine\"\nagents = [\"codex\"]\n",
+    )
+    .unwrap();
+    assert_eq!(cfg.roles[builtin::DEFAULT_ROLE].image, "mine");
+}

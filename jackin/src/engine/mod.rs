@@ -255,6 +255,10 @@ pub trait Engine: Send + Sync {
     async fn volume_exists(&self, name: &str) -> Result<bool>;
     /// Removes the named volume (missing: not an error; in use: error).
     async fn volume_remove(&self, name: &str) -> Result<()>;
+    /// A tar archive of `path` in the container (created or running), as
+    /// the engine's archive endpoint returns it. jackin reads an image's
+    /// `/etc/passwd` this way, from a created-but-never-started container.
+    async fn copy_from_container(&self, id: &str, path: &str) -> Result<Vec<u8>>;
 }
 
 /// How to start Podman's API service, for error messages.

@@ -530,4 +530,18 @@ impl Engine for DockerEngine {
             Err(e) => Err(self.err(format!("remove volume '{name}'"), e)),
         }
     }
+
+    async fn copy_from_container(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        let opts = bollard::query_parameters::DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(id, Some(opts));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|e| self.err(format!("copy '{path}' from container '{id}'"), e))?;
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
 }

@@ -475,4 +475,16 @@ impl Engine for PodmanEngine {
             Err(e) => Err(self.err(format!("remove volume '{name}'"), e)),
         }
     }
+
+    async fn copy_from_container(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        let container = self.podman.containers().get(id);
+        let mut stream = Box::pin(container.copy_from(path));
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|e| self.err(format!("copy '{path}' from container '{id}'"), e))?;
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
 }

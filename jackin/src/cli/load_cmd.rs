@@ -1,0 +1,93 @@
+//! `jackin load [ROLE] [TARGET]`.
+
+use super::engine_args::{block_on, EngineArgs};
+use super::{CliError, Ctx};
+use crate::instance::load::{load, LoadOptions};
+use clap::Args;
+
+const AFTER: &str = "\
+Examples:
+  jackin load                          # the default role in the current folder, attached
+  jackin load agent-smith my-app --agent codex
+  jackin load --detach --json          # start, provision, print the instance and return
+
+Every agent of the role is provisioned under its own auth mode before the
+chosen one starts; the launch stops before creating anything when a mode
+needs a credential that does not resolve.";
+
+/// Create and start an instance, provision every agent's login, and run the
+/// chosen agent attached to this terminal.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER)]
+pub struct LoadArgs {
+    /// Role to run (default: the workspace's default role, else the only
+    /// configured role, else the built-in agent-smith).
+    pub role: Option<String>,
+    /// Saved workspace name or a folder (default: the saved workspace whose
+    /// workdir is the current folder, else the current folder).
+    pub target: Option<String>,
+    /// Agent to start (default: the role's default agent).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Start in the background and print the instance id instead of attaching.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Start a second instance with its own id and home, even if one runs.
+    #[arg(long)]
+    pub new_instance: bool,
+    /// Container network (e.g. `none`); default: the engine's.
+    #[arg(long, env = "JACKIN_NETWORK")]
+    pub network: Option<String>,
+    /// Rebuild the default role image (agent-smith) before launching.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Print the result as JSON (implies --detach).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Runs `jackin load`.
+pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
+    let (cfg, _) = crate::config::load()?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::failure(format!("cannot read the current folder: {e}")))?;
+    let opts = LoadOptions {
+        role: a.role,
+        target: a.target,
+        agent: a.agent,
+        detach: a.detach || a.json,
+        new_instance: a.new_instance,
+        engine: a.engine.kind(cfg.engine),
+        host: a.engine.host.clone(),
+        network: a.network,
+        debug: ctx.debug,
+        rebuild: a.rebuild,
+    };
+    let host_env = crate::env::host_env_snapshot();
+    let detach = opts.detach;
+    block_on(async {
+        let loaded = load(cfg, &opts, &host_env, &cwd).await?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&loaded)?);
+        } else {
+            ctx.say(&loaded.summary);
+            for n in &loaded.notes {
+                ctx.say(format!("note: {n}"));
+            }
+        }
+        if detach {
+            if !a.json {
+                ctx.say(format!(
+                    "started instance {} (container {}); attach with 'jackin hardline {}'",
+                    loaded.id, loaded.container, loaded.id
+                ));
+            }
+            return Ok(());
+        }
+        let engine = crate::engine::connect(opts.engine, opts.host.as_deref()).await?;
+        engine.attach(&loaded.container).await?;
+        Ok(())
+    })
+}

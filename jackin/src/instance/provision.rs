@@ -1,0 +1,91 @@
+//! Provisioning a running container: build the plan for its (workspace,
+//! role), stream the bundle to `jackin-init receive` through an exec's
+//! stdin, and check its report. Shared by `load` and `auth sync`.
+
+use super::init_bin::CONTAINER_PATH;
+use super::target::Target;
+use crate::bundle;
+use crate::config::Config;
+use crate::engine::{Engine, ExecSpec};
+use crate::env::HostEnv;
+use crate::plan::{self, LaunchPlan, LaunchTarget};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// One line of `receive`'s report (names only, never values).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct AgentReport {
+    pub agent: String,
+    pub mode: String,
+    /// `synced`, `kept`, `revoked` or `env`.
+    pub result: String,
+    pub files: Vec<String>,
+    pub env: Vec<String>,
+}
+
+/// Resolves the plan for `target` and `role` (SPEC §6 validation). Nothing
+/// is created when this fails.
+pub fn plan_for(
+    cfg: &Config,
+    target: &Target,
+    role: &str,
+    host_env: &HostEnv,
+) -> Result<LaunchPlan> {
+    let lt = LaunchTarget {
+        workspace: target.workspace.clone(),
+        role: role.to_string(),
+        container_home: None,
+    };
+    plan::build(cfg, &lt, host_env)
+        .map_err(|e| anyhow::Error::msg(e.to_string()).context(LaunchRefused))
+}
+
+/// Marker context: the launch was refused before anything was created; the
+/// message is already the full SPEC §6 report.
+#[derive(Debug, Clone, Copy)]
+pub struct LaunchRefused;
+
+impl std::fmt::Display for LaunchRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("launch refused")
+    }
+}
+
+/// Streams `plan` to `jackin-init receive` in container `id` as `user`, and
+/// returns the per-agent report. Errors carry receive's own message.
+pub async fn deliver(
+    engine: &dyn Engine,
+    id: &str,
+    plan: &LaunchPlan,
+    user: &str,
+) -> Result<Vec<AgentReport>> {
+    let bytes = bundle::encode(plan, Some(user.to_string())).context("cannot encode the bundle")?;
+    let out = engine
+        .exec(
+            id,
+            &ExecSpec {
+                cmd: vec![CONTAINER_PATH.into(), "receive".into()],
+                user: Some("0".into()),
+                stdin: Some(bytes),
+                ..Default::default()
+            },
+        )
+        .await
+        .context("cannot run jackin-init receive in the container")?;
+    if out.exit_code != 0 {
+        let msg = String::from_utf8_lossy(&out.stderr);
+        bail!(
+            "jackin-init receive failed in the container (exit {}): {}",
+            out.exit_code,
+            msg.trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<AgentReport>(l)
+                .with_context(|| format!("unexpected line from jackin-init receive: {l}"))
+        })
+        .collect()
+}

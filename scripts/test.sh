@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every check of jackin on this machine, from a fresh Debian/Ubuntu
+# machine as root: installs what is missing, starts Podman's API service and
+# dockerd, builds the static jackin-init and the images, then runs
+# cargo fmt --check, clippy -D warnings, every test (unit, CLI, both engines,
+# real agent CLIs) and a bounded fuzz run of the bundle reader.
+#
+#   sudo bash scripts/test.sh            # everything (what CI runs)
+#   FUZZ_SECONDS=0 bash scripts/test.sh  # skip the fuzz run (local only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+step() { printf '\n==> %s  [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
+start=$(date +%s)
+
+step "system packages, Podman service and dockerd"
+bash .ci/engines.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "static jackin-init"
+bash scripts/build-init.sh
+export JACKIN_INIT_BIN="$PWD/target/x86_64-unknown-linux-gnu/init-release/jackin-init"
+
+if [ -x scripts/build-image.sh ] || [ -f scripts/build-image.sh ]; then
+  step "agent-smith image (both engines)"
+  bash scripts/build-image.sh --engine both
+fi
+
+step "tests (unit, CLI, engines, real agents)"
+cargo test --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
+
+if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
+  step "fuzz the bundle reader (${FUZZ_SECONDS:-60}s)"
+  bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+fi
+
+step "all checks passed in $(( $(date +%s) - start ))s"
