@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod discovery;
 pub mod env;
 pub mod mode;

@@ -6,6 +6,7 @@
 //! only match to extend.
 
 pub mod config_cmd;
+pub mod console_cmd;
 pub mod ops;
 pub mod output;
 pub mod role_cmd;
@@ -51,6 +52,8 @@ pub enum Command {
     Workspace(workspace_cmd::WorkspaceArgs),
     /// Roles: an image plus the agents it runs.
     Role(role_cmd::RoleArgs),
+    /// Terminal UI: workspaces, their auth modes and operator env (keys: see --help).
+    Console(console_cmd::ConsoleArgs),
 }
 
 impl Command {
@@ -60,6 +63,7 @@ impl Command {
             Command::Config(a) => config_cmd::run(a, ctx),
             Command::Workspace(a) => workspace_cmd::run(a, ctx),
             Command::Role(a) => role_cmd::run(a, ctx),
+            Command::Console(a) => console_cmd::run(a, ctx),
         }
     }
 }
