@@ -340,12 +340,12 @@ pub fn diff(before: &str, after: &str, context: usize) -> Vec<DiffLine> {
             out.push(DiffLine::Same(mask(a[i])));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(DiffLine::Added(mask(b[j])));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(DiffLine::Removed(mask(a[i])));
             i += 1;
+        } else {
+            out.push(DiffLine::Added(mask(b[j])));
+            j += 1;
         }
     }
     let changed: Vec<usize> = (0..out.len())

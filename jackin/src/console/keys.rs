@@ -152,6 +152,7 @@ impl Console {
             return;
         }
         let typing = form.focus == Field::Value;
+        form.error = None;
         match k.code {
             KeyCode::Esc => {
                 self.overlay = Overlay::None;
@@ -193,6 +194,7 @@ impl Console {
             return;
         }
         let fields = form.fields();
+        form.error = None;
         let typing = form.focus == 1 || form.focus == 3;
         let step = |f: usize, d: isize| {
             let n = fields.len() as isize;

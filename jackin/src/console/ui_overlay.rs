@@ -227,8 +227,6 @@ fn auth_form(
         Some(r) => format!("workspace {} × role {r}", form.workspace),
         None => format!("workspace {}", form.workspace),
     };
-    let r = centered(area, 78, 18);
-    let inner = popup(f, r, &format!("{} · {scope}", form.agent.name), t);
     let mut lines: Vec<(Option<Field>, Line)> = Vec::new();
     let opts: Vec<String> = form
         .options
@@ -297,7 +295,10 @@ fn auth_form(
     lines.push((None, Line::raw("")));
     if let Some(e) = &form.error {
         lines.push((None, Line::styled(format!("✗ {e}"), t.bad())));
+        lines.push((None, Line::raw("")));
     }
+    let r = centered(area, 78, lines.len() as u16 + 4);
+    let inner = popup(f, r, &format!("{} · {scope}", form.agent.name), t);
     let body_h = inner.height.saturating_sub(1);
     for (i, (fld, _)) in lines.iter().enumerate() {
         if let Some(fld) = fld {
@@ -386,12 +387,10 @@ fn browser(f: &mut Frame, form: &AuthForm, t: Theme, area: Rect, hits: &mut Vec<
 }
 
 fn env_form(f: &mut Frame, form: &EnvForm, t: Theme, area: Rect) {
-    let r = centered(area, 76, 13);
     let title = match &form.existing {
         Some((l, n)) => format!("{n} in {}", l.table()),
         None => "New operator env variable".into(),
     };
-    let inner = popup(f, r, &title, t);
     let mut lines = Vec::new();
     if form.existing.is_none() {
         lines.push(field_line(
@@ -440,7 +439,10 @@ fn env_form(f: &mut Frame, form: &EnvForm, t: Theme, area: Rect) {
     lines.push(Line::raw(""));
     if let Some(e) = &form.error {
         lines.push(Line::styled(format!("✗ {e}"), t.bad()));
+        lines.push(Line::raw(""));
     }
+    let r = centered(area, 76, lines.len() as u16 + 4);
+    let inner = popup(f, r, &title, t);
     let body_h = inner.height.saturating_sub(1);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }),
