@@ -287,9 +287,23 @@ fn env_set_list_never_print_a_literal() {
     );
     assert!(!r.stdout.contains("OPENAI_API_KEY"));
 
+    let r = op
+        .run(&["--debug", "config", "env", "set", "OPENAI_API_KEY", secret])
+        .expect(0);
+    assert!(
+        !r.stdout.contains(secret) && !r.stderr.contains(secret),
+        "{}",
+        r.stderr
+    );
+    let r = op.run(&["--debug", "config", "env", "list"]).expect(0);
+    assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
     op.run(&["config", "env", "unset", "OPENAI_API_KEY"])
         .expect(0);
     assert!(!op.config_text().contains(secret));
+    let r = op
+        .run_stdin(&["config", "env", "set", "EMPTY", "-"], "\n")
+        .expect(2);
+    assert!(r.stderr.contains("empty value for EMPTY"), "{}", r.stderr);
     op.run(&["config", "env", "set", "X", "1", "--role", "ghost"])
         .expect(1);
 }

@@ -94,7 +94,18 @@ fn workspace_create_show_edit_remove_round_trip() {
         ])
         .expect(0);
     assert!(r.stdout.contains("created workspace 'app'"), "{}", r.stdout);
-    let r = op.run(&["workspace", "show", "app", "--json"]).expect(0);
+    let r = op
+        .run(&["-q", "workspace", "auth", "set", "app", "ignore"])
+        .expect(0);
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str()),
+        ("", ""),
+        "-q prints nothing"
+    );
+    op.run(&["workspace", "auth", "unset", "app"]).expect(0);
+    let r = op
+        .run(&["workspace", "show", "app", "--json", "-q"])
+        .expect(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         v["workdir"],
@@ -147,6 +158,14 @@ fn workspace_create_show_edit_remove_round_trip() {
     .expect(2);
     op.run(&["workspace", "create", "a/b", "--workdir", path_str(&src)])
         .expect(2);
+    let r = op
+        .run(&["workspace", "create", "w2", "--workdir", "/no/such/dir"])
+        .expect(1);
+    assert!(
+        r.stderr.contains("not a folder on this host") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
     op.run(&["workspace", "edit", "app"]).expect(2);
     op.run(&["workspace", "edit", "ghost", "--workdir", "/x"])
         .expect(1);

@@ -53,14 +53,14 @@ enum AuthCmd {
         /// sync | api_key | oauth_token | ignore
         #[arg(value_parser = parse_mode)]
         mode: Mode,
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
     },
     /// Remove an agent's global mode (it falls back to sync).
     #[command(after_help = "Example:\n  jackin config auth unset --agent codex")]
     Unset {
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
     },
@@ -92,7 +92,7 @@ struct SourceArgs {
 /// Flags choosing the scope of a source folder.
 #[derive(Debug, Args)]
 struct SourceScope {
-    /// The agent (default: claude).
+    /// The agent.
     #[arg(long, default_value = "claude", value_parser = agent_parser())]
     agent: String,
     /// Set it for this workspace only ([workspaces.W.<agent>]).
@@ -144,7 +144,10 @@ enum EnvCmd {
   jackin config env set ANTHROPIC_API_KEY op://dev/anthropic/key --role agent-smith
   printf %s \"$KEY\" | jackin config env set AMP_API_KEY -")]
     Set {
+        /// Variable name (not JACKIN_*, DOCKER_HOST, CONTAINER_HOST, HOME, USER, LOGNAME, PATH).
         name: String,
+        /// $NAME, ${NAME}, op://VAULT/ITEM/FIELD, keyring:SERVICE/ACCOUNT, a literal, or - (stdin).
+        #[arg(allow_hyphen_values = true)]
         value: String,
         /// The role layer instead of the global one.
         #[arg(long, short)]

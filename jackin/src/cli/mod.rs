@@ -18,7 +18,8 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  jackin role add agent-smith --image localhost/jackin/agent-smith:latest --agent claude --agent codex
+  jackin role add agent-smith --image localhost/jackin/agent-smith:latest \\
+      --agent claude --agent codex
   jackin workspace create my-app --workdir ~/src/my-app
   jackin config auth set api_key --agent codex
   jackin workspace auth set my-app ignore --agent claude --role agent-smith
@@ -39,6 +40,7 @@ pub struct Cli {
     /// Print only errors and warnings.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -71,6 +73,7 @@ impl Command {
 /// What every command gets: output settings and the config file.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// `-q`: print only errors and warnings.
     pub quiet: bool,
     /// config.toml ([`crate::config::path`]).
     pub config_path: PathBuf,
@@ -122,8 +125,11 @@ pub fn init_tracing(debug: bool) {
 /// exiting with `code` (1 failure, 2 usage error).
 #[derive(Debug)]
 pub struct CliError {
+    /// Process exit code: 1 failure, 2 usage error.
     pub code: u8,
+    /// Printed after `error: `.
     pub message: String,
+    /// Printed after `hint: ` when present.
     pub hint: Option<String>,
 }
 
@@ -169,5 +175,12 @@ impl From<ConfigError> for CliError {
             hint: e.hint(),
             message: e.to_string(),
         }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    /// Exit code 1 with the whole cause chain on one line (`a: b: c`).
+    fn from(e: anyhow::Error) -> CliError {
+        CliError::failure(format!("{e:#}"))
     }
 }

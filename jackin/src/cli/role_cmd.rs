@@ -1,8 +1,9 @@
 //! `jackin role …`: roles are an image plus the agents it runs.
 
-use super::ops::{agent_parser, require_role};
+use super::ops::agent_parser;
 use super::output;
 use super::{CliError, Ctx};
+use crate::config::scope::require_role;
 use crate::config::{self, edit::*, validate, ConfigError};
 use clap::{Args, Subcommand};
 use serde_json::json;

@@ -1,8 +1,9 @@
 //! `jackin workspace …`: saved workspaces and their auth and env overrides.
 
-use super::ops::{self, agent_parser, parse_mode, require_workspace, AgentScope, EnvLayer};
+use super::ops::{self, agent_parser, parse_mode, AgentScope, EnvLayer};
 use super::output;
 use super::{CliError, Ctx};
+use crate::config::scope::{require_role, require_workspace};
 use crate::config::{self, edit::*, paths, validate, ConfigError, Workspace};
 use crate::mode::Mode;
 use clap::{Args, Subcommand};
@@ -97,7 +98,7 @@ enum AuthCmd {
         /// sync | api_key | oauth_token | ignore
         #[arg(value_parser = parse_mode)]
         mode: Mode,
-        /// The agent (default: claude).
+        /// The agent.
         #[arg(long, default_value = "claude", value_parser = agent_parser())]
         agent: String,
         #[arg(long, short)]
@@ -129,7 +130,10 @@ enum EnvCmd {
     )]
     Set {
         workspace: String,
+        /// Variable name (not JACKIN_*, DOCKER_HOST, CONTAINER_HOST, HOME, USER, LOGNAME, PATH).
         name: String,
+        /// $NAME, ${NAME}, op://VAULT/ITEM/FIELD, keyring:SERVICE/ACCOUNT, a literal, or - (stdin).
+        #[arg(allow_hyphen_values = true)]
         value: String,
         #[arg(long, short)]
         role: Option<String>,
@@ -267,6 +271,14 @@ fn create(
     validate::entity_name("workspace", name).map_err(CliError::usage)?;
     let workdir = workdir_value(workdir)?;
     let mounts = if mounts.is_empty() {
+        let host = paths::expand_tilde(&workdir);
+        if !host.is_dir() {
+            return Err(CliError::failure(format!(
+                "workdir {} is not a folder on this host",
+                host.display()
+            ))
+            .hint("without --mount the workdir is mounted at the same path; create it, or pass --mount SRC:DST"));
+        }
         vec![mount_spec(&workdir)?]
     } else {
         mounts
@@ -282,7 +294,7 @@ fn create(
             ));
         }
         if let Some(r) = &default_role {
-            ops::require_role(doc, r)?;
+            require_role(doc, r)?;
         }
         let t = ensure_table(doc, &["workspaces", name])?;
         set_value(t, "workdir", workdir.as_str());
@@ -326,7 +338,7 @@ fn edit_ws(
     config::edit(&ctx.config_path, |doc| {
         require_workspace(doc, name)?;
         if let Some(r) = &default_role {
-            ops::require_role(doc, r)?;
+            require_role(doc, r)?;
         }
         let t = ensure_table(doc, &["workspaces", name])?;
         if let Some(w) = &workdir {

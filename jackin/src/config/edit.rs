@@ -82,8 +82,23 @@ pub fn edit<T>(
         Some(text) => parse_document(path, text)?,
         None => DocumentMut::new(),
     };
+    // In a file holding only comments, toml_edit keeps them as the
+    // document's trailing text, which would end up below new tables; keep
+    // them on top instead.
+    let lead = if doc.is_empty() {
+        let t = doc.trailing().as_str().unwrap_or("").to_string();
+        doc.set_trailing("");
+        t
+    } else {
+        String::new()
+    };
     let value = change(&mut doc)?;
-    let after = doc.to_string();
+    let after = match (lead.is_empty(), doc.is_empty()) {
+        (false, false) if !lead.ends_with('\n') => format!("{lead}\n{doc}"),
+        (false, false) => format!("{lead}{doc}"),
+        (false, true) => format!("{doc}{lead}"),
+        (true, _) => doc.to_string(),
+    };
     if before.as_deref().unwrap_or("") == after {
         let config = match &before {
             Some(t) => parse_str(path, t)?.0,
@@ -95,13 +110,31 @@ pub fn edit<T>(
             written: false,
         });
     }
-    let config = parse_str(path, &after)
-        .map_err(|inner| ConfigError::EditInvalid {
-            path: path.to_path_buf(),
-            inner: Box::new(inner),
-        })?
-        .0;
-    write_atomic(path, dir, after.as_bytes())?;
+    let config = match parse_str(path, &after) {
+        Ok((config, _)) => config,
+        Err(inner) => {
+            // Already invalid on disk: report the file's own error (its
+            // positions match the file), not the edit.
+            if let Some(Err(on_disk)) = before.as_deref().map(|t| parse_str(path, t)) {
+                return Err(on_disk);
+            }
+            return Err(ConfigError::EditInvalid {
+                path: path.to_path_buf(),
+                inner: Box::new(inner),
+            });
+        }
+    };
+    // A config.toml that is a symlink (dotfile managers) stays one: the
+    // new content replaces the link's target, in the target's folder.
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(write_err(path, "resolving its symlink"))?
+        }
+        _ => path.to_path_buf(),
+    };
+    let target_dir = target.parent().unwrap_or(dir);
+    write_atomic(&target, target_dir, after.as_bytes())?;
+    tracing::debug!(path = %path.display(), bytes = after.len(), "config saved");
     drop(lock);
     Ok(Edited {
         value,

@@ -39,7 +39,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file exists but could not be read (permissions, a folder, …).
-    #[error("cannot read {}: {}", path.display(), source)]
+    #[error("cannot read {}: {}", path.display(), io_reason(source))]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -68,7 +68,7 @@ pub enum ConfigError {
         inner: Box<ConfigError>,
     },
     /// Taking the lock, writing the temporary file or renaming it failed.
-    #[error("cannot write {}: {}: {}", path.display(), what, source)]
+    #[error("cannot write {}: {}: {}", path.display(), what, io_reason(source))]
     Write {
         path: PathBuf,
         what: &'static str,
@@ -106,9 +106,15 @@ impl ConfigError {
             ConfigError::Read { .. } | ConfigError::Write { .. } => {
                 Some("check the permissions of the config folder ($JACKIN_CONFIG_DIR)".into())
             }
-            ConfigError::EditInvalid { .. } => None,
+            ConfigError::EditInvalid { .. } => Some("nothing was written".into()),
         }
     }
+}
+
+/// An I/O failure in words (`permission denied`, `is a directory`),
+/// without the raw `os error N`.
+fn io_reason(e: &std::io::Error) -> String {
+    e.kind().to_string()
 }
 
 /// Shorthand used across the config module.

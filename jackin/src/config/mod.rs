@@ -16,6 +16,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod paths;
+pub mod scope;
 pub mod validate;
 
 pub use edit::{edit, Edited};

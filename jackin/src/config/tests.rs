@@ -410,3 +410,136 @@ fn removing_the_last_key_prunes_empty_tables_but_keeps_commented_ones() {
         "\n# my codex\n[codex]\n"
     );
 }
+
+#[test]
+fn scope_api_refuses_bad_input_before_touching_the_file() {
+    use scope::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let global = AgentScope::default();
+    let err = set_auth(&path, &global, "codex", Some(Mode::OauthToken)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("codex supports: sync, api_key, ignore"),
+        "{err}"
+    );
+    let err = set_env(&path, &EnvLayer::Global, "CONTAINER_HOST", Some("x")).unwrap_err();
+    assert!(err.to_string().contains("reserved"), "{err}");
+    let ws = AgentScope {
+        workspace: Some("w".into()),
+        role: None,
+    };
+    let err = set_auth(&path, &ws, "claude", Some(Mode::Ignore)).unwrap_err();
+    assert!(err.to_string().contains("no workspace named 'w'"), "{err}");
+    assert!(!path.exists());
+
+    set_auth(&path, &global, "amp", Some(Mode::ApiKey)).unwrap();
+    set_env(&path, &EnvLayer::Global, "AMP_API_KEY", Some("$AMP")).unwrap();
+    let (cfg, _) = load_from(&path).unwrap();
+    assert_eq!(cfg.agents["amp"].auth_forward, Some(Mode::ApiKey));
+    assert_eq!(cfg.env["AMP_API_KEY"], "$AMP");
+    assert!(set_auth(&path, &global, "amp", None).unwrap().value);
+    assert!(!set_auth(&path, &global, "amp", None).unwrap().value);
+}
+
+#[test]
+fn a_symlinked_config_stays_a_symlink_and_its_target_is_updated() {
+    let dir = tempfile::tempdir().unwrap();
+    let dotfiles = dir.path().join("dotfiles");
+    std::fs::create_dir(&dotfiles).unwrap();
+    let target = dotfiles.join("jackin.toml");
+    std::fs::write(&target, "# tracked in git\n").unwrap();
+    let cfg_dir = dir.path().join("cfg");
+    std::fs::create_dir(&cfg_dir).unwrap();
+    let link = cfg_dir.join("config.toml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    edit(&link, |doc| {
+        edit::set_value(
+            edit::ensure_table(doc, &["codex"])?,
+            "auth_forward",
+            "ignore",
+        );
+        Ok(())
+    })
+    .unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "# tracked in git\n[codex]\nauth_forward = \"ignore\"\n"
+    );
+    assert_eq!(files_in(&dotfiles), ["jackin.toml"]);
+}
+
+#[test]
+fn an_edit_on_an_invalid_file_reports_the_files_own_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = "# top\n\n[codex]\nauth_forward = \"oauth_token\"\n";
+    std::fs::write(&path, text).unwrap();
+    let err = edit(&path, |doc| {
+        edit::set_value(edit::ensure_table(doc, &["amp"])?, "auth_forward", "ignore");
+        Ok(())
+    })
+    .unwrap_err();
+    match err {
+        ConfigError::Invalid { pos, key, .. } => {
+            assert_eq!(
+                (pos.line, pos.column, key.as_str()),
+                (4, 16, "codex.auth_forward")
+            )
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn the_spec_section_4_example_loads_verbatim() {
+    let spec = r#"engine = "podman"                 # or "docker"; optional, auto-detected
+
+[claude]                          # global × agent
+auth_forward = "sync"
+# sync_source_dir = "~/.claude-work"
+
+[env]                             # global operator env
+OPENAI_API_KEY = "$OPENAI_API_KEY"
+
+[roles.agent-smith]
+image = "localhost/jackin/agent-smith:latest"
+agents = ["claude", "codex", "amp", "opencode"]
+default_agent = "claude"
+[roles.agent-smith.env]           # role operator env
+
+[workspaces.my-app]
+workdir = "/home/me/src/my-app"
+mounts = ["/home/me/src/my-app"]  # src[:dst][:ro]
+default_role = "agent-smith"
+[workspaces.my-app.codex]         # workspace × agent
+auth_forward = "api_key"
+[workspaces.my-app.env]           # workspace operator env
+[workspaces.my-app.roles.agent-smith.claude]   # workspace × role × agent
+auth_forward = "ignore"
+[workspaces.my-app.roles.agent-smith.env]      # workspace × role operator env
+"#;
+    let (cfg, doc) = parse_str(&p(), spec).unwrap();
+    assert_eq!(doc.to_string(), spec, "the document round-trips unchanged");
+    let r = crate::resolve::mode(&cfg, Some("my-app"), Some("agent-smith"), "claude");
+    assert_eq!(r.value, Mode::Ignore);
+    let r = crate::resolve::mode(&cfg, Some("my-app"), Some("agent-smith"), "codex");
+    assert_eq!(r.value, Mode::ApiKey);
+}
+
+#[test]
+fn unreadable_paths_are_reported_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = load_from(dir.path()).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("is a directory") && !msg.contains("os error"),
+        "{msg}"
+    );
+}

@@ -52,18 +52,18 @@ pub fn mode_str_for_agent(spec: &AgentSpec, raw: &str) -> Result<Mode, String> {
 }
 
 /// Checks a role or workspace name: 1 to 63 characters, ASCII letters,
-/// digits, `_`, `.`, `-`, starting with a letter or digit (the name ends
-/// up in container names and labels).
+/// digits, `_`, `-`, starting with a letter or digit (the name ends up in
+/// container names and labels, and as a bare key in config.toml).
 pub fn entity_name(kind: &str, name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let ok = name.len() <= 63
         && matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
     if ok {
         Ok(())
     } else {
         Err(format!(
-            "'{name}' is not a valid {kind} name (1-63 of A-Z a-z 0-9 _ . -, starting with a letter or digit)"
+            "'{name}' is not a valid {kind} name (1-63 of A-Z a-z 0-9 _ -, starting with a letter or digit)"
         ))
     }
 }
@@ -147,6 +147,7 @@ mod tests {
         assert!(entity_name("role", "agent-smith").is_ok());
         assert!(entity_name("role", "-x").is_err());
         assert!(entity_name("role", "a b").is_err());
+        assert!(entity_name("role", "a.b").is_err());
         let codex = agent("codex").unwrap();
         let e = mode_for_agent(codex, Mode::OauthToken).unwrap_err();
         assert!(
