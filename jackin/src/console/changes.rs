@@ -13,38 +13,26 @@ use crate::env::EnvValue;
 use crate::mode::Mode;
 use toml_edit::DocumentMut;
 
-/// One operator env layer (`shared/SPEC.md` §5), lowest first in [`Layer::order`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Layer {
-    /// `[env]`
-    Global,
-    /// `[roles.R.env]`
-    Role(String),
-    /// `[workspaces.W.env]`
-    Workspace(String),
-    /// `[workspaces.W.roles.R.env]`
-    WorkspaceRole(String, String),
-}
+/// One operator env layer: the config module's own type
+/// ([`crate::config::scope::EnvLayer`]), extended by [`LayerExt`].
+pub use crate::config::scope::EnvLayer as Layer;
 
-impl Layer {
-    /// Table path segments (`["workspaces", "w", "env"]`).
-    pub fn path(&self) -> Vec<&str> {
-        match self {
-            Layer::Global => vec!["env"],
-            Layer::Role(r) => vec!["roles", r, "env"],
-            Layer::Workspace(w) => vec!["workspaces", w, "env"],
-            Layer::WorkspaceRole(w, r) => vec!["workspaces", w, "roles", r, "env"],
-        }
-    }
-
-    /// `[workspaces.w.env]`.
-    pub fn table(&self) -> String {
-        format!("[{}]", self.path().join("."))
-    }
-
+/// What the console needs of an env layer beyond its path and name.
+pub trait LayerExt: Sized {
     /// The layers that apply to a launch in `workspace` (with `role` when
     /// known), lowest precedence first.
-    pub fn order(workspace: &str, role: Option<&str>) -> Vec<Layer> {
+    fn order(workspace: &str, role: Option<&str>) -> Vec<Self>;
+    /// The layer's variables in `cfg` (`None` when its workspace or role
+    /// does not exist; an absent table is an empty map).
+    fn vars<'c>(&self, cfg: &'c Config) -> Option<std::borrow::Cow<'c, EnvMap>>;
+    /// The layer's variables for changing the model (created when absent).
+    fn vars_mut<'c>(&self, cfg: &'c mut Config) -> Option<&'c mut EnvMap>;
+    /// Levels of the path never pruned when a removal empties the table.
+    fn keep(&self) -> usize;
+}
+
+impl LayerExt for Layer {
+    fn order(workspace: &str, role: Option<&str>) -> Vec<Layer> {
         let mut v = vec![Layer::Global];
         if let Some(r) = role {
             v.push(Layer::Role(r.into()));
@@ -56,9 +44,7 @@ impl Layer {
         v
     }
 
-    /// The layer's variables in `cfg` (`None` when its workspace or role
-    /// does not exist; an absent table is an empty map).
-    pub fn vars<'c>(&self, cfg: &'c Config) -> Option<std::borrow::Cow<'c, EnvMap>> {
+    fn vars<'c>(&self, cfg: &'c Config) -> Option<std::borrow::Cow<'c, EnvMap>> {
         use std::borrow::Cow;
         Some(match self {
             Layer::Global => Cow::Borrowed(&cfg.env),
@@ -91,7 +77,6 @@ impl Layer {
         })
     }
 
-    /// Levels of the path never pruned when a removal empties the table.
     fn keep(&self) -> usize {
         match self {
             Layer::Global => 0,

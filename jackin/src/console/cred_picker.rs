@@ -5,7 +5,7 @@
 //! Typed text is kept only in memory; a literal is shown as `•` and never
 //! pre-filled from the file.
 
-use super::changes::{Change, Layer};
+use super::changes::{Change, Layer, LayerExt};
 use super::creds::Resolver;
 use crate::config::Config;
 use crate::env::{self, EnvValue};

@@ -5,7 +5,7 @@
 //! reason (an unresolvable credential, a folder without a login).
 
 use super::auth::{AuthRow, RowScope};
-use super::changes::{AgentKey, Change, Layer};
+use super::changes::{AgentKey, Change, Layer, LayerExt};
 use super::cred_picker::{check_var, cycle, CredPicker, SourceKind};
 use super::creds::Resolver;
 use super::fs_browser::{FsBrowser, Outcome};

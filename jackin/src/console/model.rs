@@ -3,7 +3,7 @@
 //! open. No terminal here: [`super::keys`] changes it, [`super::ui`] draws it.
 
 use super::auth::{self, AuthRow, RowScope};
-use super::changes::{self, Change, DiffLine, Layer};
+use super::changes::{self, Change, DiffLine, Layer, LayerExt};
 use super::cred_picker::EnvForm;
 use super::creds::{HostEnv, Resolver};
 use super::form::AuthForm;

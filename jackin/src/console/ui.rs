@@ -3,7 +3,7 @@
 //! [`super::ui_overlay`]. [`draw`] returns the clickable areas it drew.
 
 use super::auth::{scope_short, AuthRow, RowScope};
-use super::changes::{shown, Layer};
+use super::changes::{shown, Layer, LayerExt};
 use super::cred_picker::effective;
 use super::model::{Console, Hit, Overlay, Screen, Tab};
 use ratatui::layout::{Constraint, Layout, Rect};
