@@ -92,17 +92,41 @@ impl Tmux {
     /// Waits (up to 15 s) until the pane shows `text`; returns the screen.
     #[track_caller]
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    /// Waits (up to 15 s) until `ok(screen)`; returns the screen.
+    #[track_caller]
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if ok(&s) {
                 return s;
             }
             if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {text:?}; screen:\n{s}");
+                panic!("timed out waiting for {what}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let ok = self
+            .cmd()
+            .args([
+                "resize-window",
+                "-t",
+                "t",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "resize-window {w}x{h}");
     }
 }
 
@@ -232,7 +256,7 @@ fn assert_mode_0600(path: &Path) {
 }
 
 #[test]
-fn quitting_with_unsaved_changes_asks_and_discarding_writes_nothing() {
+fn resizing_redraws_and_quitting_with_unsaved_changes_asks_then_discards() {
     if !tmux_available() {
         return;
     }
@@ -240,6 +264,16 @@ fn quitting_with_unsaved_changes_asks_and_discarding_writes_nothing() {
     let t = Tmux::start("quit", &cmd);
     open_codex_role_row(&t);
     t.keys(&["Right", "Right", "Right", "Enter"]);
+    t.wait_for("● 1 staged");
+    // Resizing redraws at the new size; too small says so; back again.
+    t.resize(120, 40);
+    t.wait_until("a 120-column redraw", |s| {
+        s.lines()
+            .any(|l| l.starts_with("┌ Auth modes") && l.chars().count() == 120)
+    });
+    t.resize(50, 12);
+    t.wait_for("terminal too small: 50×12");
+    t.resize(80, 24);
     t.wait_for("● 1 staged");
     t.keys(&["q"]);
     t.wait_for("1 staged change is not saved.");

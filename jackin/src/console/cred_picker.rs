@@ -68,7 +68,7 @@ impl SourceKind {
 }
 
 /// Picks a layer, a source kind and a value for one variable.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CredPicker {
     pub layers: Vec<Layer>,
     pub layer: usize,
@@ -127,6 +127,20 @@ impl CredPicker {
         }
         let raw = self.kind.compose(&self.input);
         Some(EnvValue::parse(&raw).map(|v| (raw, v)))
+    }
+}
+
+impl std::fmt::Debug for CredPicker {
+    /// Never shows the typed text (it may be a literal secret).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredPicker")
+            .field("layer", self.layer())
+            .field("kind", &self.kind)
+            .field(
+                "input",
+                &format_args!("<{} chars>", self.input.chars().count()),
+            )
+            .finish()
     }
 }
 

@@ -35,6 +35,12 @@ default_role = "agent-smith"
 [workspaces.my-app.codex]
 auth_forward = "api_key" # team key
 
+[workspaces.my-app.env]
+GH_TOKEN = "op://Work/GitHub/token"
+
+[workspaces.my-app.roles.agent-smith.env]
+SECRET_X = "literal-secret-value"
+
 [workspaces.other]
 workdir = "/home/me/src/other"
 "#;
@@ -394,8 +400,9 @@ fn op_and_keyring_sources_go_through_the_resolver() {
 
 #[test]
 fn a_higher_layer_that_does_not_resolve_still_refuses() {
-    let text = format!(
-        "{CONFIG}\n[workspaces.my-app.roles.agent-smith.env]\nANTHROPIC_API_KEY = \"$GONE\"\n"
+    let text = CONFIG.replace(
+        "SECRET_X = \"literal-secret-value\"",
+        "SECRET_X = \"literal-secret-value\"\nANTHROPIC_API_KEY = \"$GONE\"",
     );
     let mut c = console_at(Path::new("/x/config.toml"), &text);
     edit_row(&mut c, "claude", "role agent-smith");
@@ -643,11 +650,12 @@ fn save_is_refused_when_the_file_became_invalid_and_nothing_is_written() {
     edit_row(&mut c, "codex", "workspace");
     pick_mode(&mut c, Some(Mode::Ignore));
     key(&mut c, KeyCode::Enter);
-    let gone = CONFIG.replace(
-        "[workspaces.my-app.codex]\nauth_forward = \"api_key\" # team key\n",
-        "",
-    );
-    let gone = gone.replace("[workspaces.my-app]\nworkdir = \"/home/me/src/my-app\"\nmounts = [\"/home/me/src/my-app\"]\ndefault_role = \"agent-smith\"\n", "");
+    let mut doc: toml_edit::DocumentMut = CONFIG.parse().unwrap();
+    doc["workspaces"]
+        .as_table_like_mut()
+        .unwrap()
+        .remove("my-app");
+    let gone = doc.to_string();
     std::fs::write(&p, &gone).unwrap();
     save(&mut c);
     let Overlay::Error(msg) = &c.overlay else {
@@ -663,7 +671,7 @@ fn env_tab_adds_edits_and_removes_and_refuses_reserved_names() {
     key(&mut c, KeyCode::Enter);
     key(&mut c, KeyCode::Tab);
     assert_eq!(c.tab, Tab::Env);
-    assert_eq!(c.env_rows().len(), 1);
+    assert_eq!(c.env_rows().len(), 3);
     press(&mut c, "a");
     key(&mut c, KeyCode::Down);
     press(&mut c, "JACKIN_X");
@@ -677,10 +685,10 @@ fn env_tab_adds_edits_and_removes_and_refuses_reserved_names() {
     for _ in 0.."JACKIN_X".len() {
         key(&mut c, KeyCode::Backspace);
     }
-    press(&mut c, "GH_TOKEN");
+    press(&mut c, "NEW_TOKEN");
     key(&mut c, KeyCode::Enter);
     assert!(matches!(c.overlay, Overlay::None), "{:?}", c.overlay);
-    assert_eq!(c.view.workspaces["my-app"].env["GH_TOKEN"], "$V");
+    assert_eq!(c.view.workspaces["my-app"].env["NEW_TOKEN"], "$V");
     // Edit the global one to a 1Password reference, remove the new one.
     key(&mut c, KeyCode::Home);
     key(&mut c, KeyCode::Enter);
@@ -699,8 +707,9 @@ fn env_tab_adds_edits_and_removes_and_refuses_reserved_names() {
     press(&mut c, "Work/OpenAI/key");
     key(&mut c, KeyCode::Enter);
     assert_eq!(c.view.env["OPENAI_API_KEY"], "op://Work/OpenAI/key");
-    press(&mut c, "jd");
-    assert!(!c.view.workspaces["my-app"].env.contains_key("GH_TOKEN"));
+    press(&mut c, "jjd");
+    assert!(!c.view.workspaces["my-app"].env.contains_key("NEW_TOKEN"));
+    assert!(c.view.workspaces["my-app"].env.contains_key("GH_TOKEN"));
     assert_eq!(
         c.staged.len(),
         1,

@@ -117,6 +117,13 @@ fn env_tab() {
     key(&mut c, KeyCode::Enter);
     key(&mut c, KeyCode::Tab);
     check("env", &mut c);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = render(&mut c, w, h);
+        assert!(
+            s.contains("literal (****)") && !s.contains("literal-secret-value"),
+            "{s}"
+        );
+    }
 }
 
 #[test]

@@ -330,18 +330,24 @@ fn auth_tab(f: &mut Frame, c: &Console, t: Theme, area: Rect, hits: &mut Vec<(Re
                 Style::default()
             };
             let row = Row::new(vec![
-                Span::styled(if first { r.agent.name } else { "" }, t.accent()),
-                Span::styled(
+                Line::from(Span::styled(
+                    if first { r.agent.name } else { "" },
+                    t.accent(),
+                )),
+                Line::from(Span::styled(
                     r.scope_label(),
                     if r.editable() {
                         Style::default()
                     } else {
                         t.dim()
                     },
-                ),
-                Span::styled(r.effective.as_str(), mode_style),
-                Span::styled(scope_short(&r.from), t.dim()),
-                Span::raw(r.source.as_ref().map(|s| s.to_string()).unwrap_or_default()),
+                )),
+                Line::from(vec![
+                    Span::styled(r.effective.as_str(), mode_style),
+                    Span::styled(if staged_row(c, r) { " ●" } else { "" }, t.warn()),
+                ]),
+                Line::from(Span::styled(scope_short(&r.from), t.dim())),
+                Line::from(r.source.as_ref().map(|s| s.to_string()).unwrap_or_default()),
             ]);
             if i == c.auth_sel {
                 row.style(t.sel())
@@ -370,6 +376,16 @@ fn auth_tab(f: &mut Frame, c: &Console, t: Theme, area: Rect, hits: &mut Vec<(Re
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
         detail,
     );
+}
+
+/// Whether a staged change touches this row's own scope.
+fn staged_row(c: &Console, r: &AuthRow) -> bool {
+    let w = c.workspace().unwrap_or("");
+    c.staged.iter().any(|ch| {
+        matches!(ch, super::changes::Change::Agent { workspace, role, agent, .. }
+            if workspace == w && role.as_deref() == r.scope.role() && agent == r.agent.name
+                && r.scope != RowScope::Global)
+    })
 }
 
 /// The two lines under the Auth table: the resolution trace, then the
@@ -417,6 +433,21 @@ fn detail_lines(c: &Console, t: Theme, r: &AuthRow) -> Vec<Line<'static>> {
     vec![Line::from(trace), second]
 }
 
+/// Cheap resolution status for the Env tab: `$NAME` set or unset on this
+/// host; `op://` and `keyring:` are checked only by the Auth form.
+fn host_status(c: &Console, t: Theme, raw: &str) -> Line<'static> {
+    use crate::env::EnvValue;
+    match EnvValue::parse(raw) {
+        Ok(EnvValue::HostVar(n)) => match c.host.get(&n) {
+            Some(v) if !v.is_empty() => Line::styled("set", t.ok()),
+            _ => Line::styled("unset", t.bad()),
+        },
+        Ok(EnvValue::Literal(_)) => Line::styled("literal", t.dim()),
+        Ok(_) => Line::styled("not checked", t.dim()),
+        Err(_) => Line::styled("invalid", t.bad()),
+    }
+}
+
 fn layer_label(l: &Layer) -> String {
     match l {
         Layer::Global => "global".into(),
@@ -452,7 +483,12 @@ fn env_tab(f: &mut Frame, c: &Console, t: Theme, area: Rect, hits: &mut Vec<(Rec
                 Rect::new(inner.x, inner.y + 1 + (i - off) as u16, inner.width, 1),
                 Hit::EnvRow(i),
             ));
-            let row = Row::new(vec![layer_label(&r.layer), r.name.clone(), shown(&r.raw)]);
+            let row = Row::new(vec![
+                Line::from(layer_label(&r.layer)),
+                Line::from(r.name.clone()),
+                Line::from(shown(&r.raw)),
+                host_status(c, t, &r.raw),
+            ]);
             if i == c.env_sel {
                 row.style(t.sel())
             } else {
@@ -463,12 +499,13 @@ fn env_tab(f: &mut Frame, c: &Console, t: Theme, area: Rect, hits: &mut Vec<(Rec
     let table = Table::new(
         trs,
         [
-            Constraint::Length(24),
-            Constraint::Length(26),
-            Constraint::Min(10),
+            Constraint::Length(21),
+            Constraint::Length(20),
+            Constraint::Min(16),
+            Constraint::Length(11),
         ],
     )
-    .header(Row::new(["LAYER", "NAME", "VALUE (reference)"]).style(t.bold()));
+    .header(Row::new(["LAYER", "NAME", "VALUE (reference)", "HOST CHECK"]).style(t.bold()));
     f.render_widget(table, inner);
 }
 
