@@ -54,7 +54,7 @@ pub enum Command {
     Workspace(workspace_cmd::WorkspaceArgs),
     /// Roles: an image plus the agents it runs.
     Role(role_cmd::RoleArgs),
-    /// Terminal UI: workspaces, their auth modes and operator env (keys: see --help).
+    /// Terminal UI: saved workspaces, their auth modes and operator env; edits are staged and saved after a diff.
     Console(console_cmd::ConsoleArgs),
 }
 

@@ -53,4 +53,6 @@ pub fn run(path: &Path, instances: Option<Vec<Instance>>) -> anyhow::Result<()> 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_edit;
+#[cfg(test)]
 mod tests_snap;
