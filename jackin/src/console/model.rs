@@ -43,6 +43,7 @@ impl Tab {
     /// In display order.
     pub const ALL: [Tab; 2] = [Tab::Auth, Tab::Env];
 
+    /// The tab's label (`Auth`, `Env`).
     pub fn title(self) -> &'static str {
         match self {
             Tab::Auth => "Auth",

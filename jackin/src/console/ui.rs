@@ -30,24 +30,31 @@ impl Theme {
             Style::default()
         }
     }
+    /// Selected row or focused picker: reverse video (visible without colour).
     pub fn sel(self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)
     }
+    /// Headers and values set at the row's own scope.
     pub fn bold(self) -> Style {
         Style::default().add_modifier(Modifier::BOLD)
     }
+    /// Secondary text (scopes, hints).
     pub fn dim(self) -> Style {
         self.fg(Color::DarkGray)
     }
+    /// Success (`set`, running, added diff lines).
     pub fn ok(self) -> Style {
         self.fg(Color::Green)
     }
+    /// Refusals and failures.
     pub fn bad(self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
+    /// Agent names, borders of popups, status messages.
     pub fn accent(self) -> Style {
         self.fg(Color::Cyan)
     }
+    /// Staged-change markers.
     pub fn warn(self) -> Style {
         self.fg(Color::Yellow)
     }
