@@ -7,6 +7,7 @@ pub mod agents;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod discovery;
 pub mod engine;
 pub mod env;

@@ -10,6 +10,7 @@ pub mod engine_args;
 pub mod hardline_cmd;
 pub mod instance_cmd;
 pub mod load_cmd;
+pub mod console_cmd;
 pub mod ops;
 pub mod output;
 pub mod role_cmd;
@@ -69,6 +70,8 @@ pub enum Command {
     Eject(instance_cmd::EjectArgs),
     /// Delete an ejected instance's durable home and index entry.
     Purge(instance_cmd::PurgeArgs),
+    /// Terminal UI: saved workspaces, their auth modes and operator env; edits are staged and saved after a diff.
+    Console(console_cmd::ConsoleArgs),
 }
 
 impl Command {
@@ -84,6 +87,7 @@ impl Command {
             Command::Ps(a) => instance_cmd::run_ps(a, ctx),
             Command::Eject(a) => instance_cmd::run_eject(a, ctx),
             Command::Purge(a) => instance_cmd::run_purge(a, ctx),
+            Command::Console(a) => console_cmd::run(a, ctx),
         }
     }
 }
