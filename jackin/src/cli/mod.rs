@@ -6,11 +6,11 @@
 //! only match to extend.
 
 pub mod config_cmd;
+pub mod console_cmd;
 pub mod engine_args;
 pub mod hardline_cmd;
 pub mod instance_cmd;
 pub mod load_cmd;
-pub mod console_cmd;
 pub mod ops;
 pub mod output;
 pub mod role_cmd;
