@@ -14,6 +14,14 @@ step() { printf '\n==> %s  [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
 start=$(date +%s)
 
 step "system packages, Podman service and dockerd"
+need=""
+for tool in tmux:tmux file:file readelf:binutils script:bsdutils; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
+done
+if [ -n "$need" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q $need
+fi
 bash .ci/engines.sh
 
 step "cargo fmt --check"
