@@ -44,6 +44,8 @@ enum Step {
     Write(Vec<u8>),
     /// Keep the content; fix owner and mode.
     Repair,
+    /// Delete the file.
+    Remove,
 }
 
 struct Planned {
@@ -68,7 +70,7 @@ pub fn patch_json(
         obj.remove(k);
     }
     for (k, v) in set {
-        obj.insert(k.clone(), v.clone());
+        merge_value(obj.entry(k.clone()).or_insert(Value::Null), v);
     }
     let new = Value::Object(obj);
     if parsed.as_ref() == Some(&new) {
@@ -77,6 +79,19 @@ pub fn patch_json(
     let mut bytes = serde_json::to_vec_pretty(&new).expect("a JSON value serializes");
     bytes.push(b'\n');
     Some(bytes)
+}
+
+/// Merges `new` into `old`: two objects merge key by key, recursively;
+/// anything else is replaced by `new`.
+fn merge_value(old: &mut Value, new: &Value) {
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => {
+            for (k, v) in n {
+                merge_value(o.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (old, new) => *old = new.clone(),
+    }
 }
 
 /// Decides the step for one file, reading the home but writing nothing.
@@ -100,6 +115,7 @@ fn plan_file(
             _ => None,
         },
         FileAction::Clear => exists.then(|| Step::Write(b"{}".to_vec())),
+        FileAction::Remove => exists.then_some(Step::Remove),
         FileAction::PatchJson {
             remove,
             set,
@@ -173,6 +189,7 @@ pub fn receive<R: Read>(input: R, root: &Root) -> Result<Vec<Report>> {
         uid: user.uid,
         gid: user.gid,
     };
+    home::adopt_root_owned_home(&home_fd, &user.home, owner)?;
     let mut reports = Vec::new();
     for (plan, steps) in bundle.manifest.agents.iter().zip(plans) {
         let mut files = Vec::new();
@@ -191,6 +208,7 @@ pub fn receive<R: Read>(input: R, root: &Root) -> Result<Vec<Report>> {
                 Step::Repair => {
                     home::repair(&dir, &user.home, &comps, owner)?;
                 }
+                Step::Remove => home::remove(&dir, &user.home, &comps)?,
             }
             files.push(p.path);
         }

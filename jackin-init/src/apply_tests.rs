@@ -464,3 +464,89 @@ fn missing_runtime_folder_or_home_is_a_clear_error() {
         "{e}"
     );
 }
+
+#[test]
+fn remove_deletes_the_file_and_nothing_else() {
+    let fx = fx();
+    std::fs::create_dir(fx.home.join(".codex")).unwrap();
+    std::fs::write(
+        fx.home.join(".codex/auth.json"),
+        br#"{"OPENAI_API_KEY":"sk-old"}"#,
+    )
+    .unwrap();
+    std::fs::write(fx.home.join(".codex/config.toml"), b"model = \"x\"\n").unwrap();
+    let reports = run(
+        &fx,
+        vec![agent(
+            "codex",
+            "ignore",
+            Action::Revoked,
+            vec![op(".codex/auth.json", FileAction::Remove)],
+            &[],
+        )],
+        &[],
+    )
+    .unwrap();
+    assert!(!fx.home.join(".codex/auth.json").exists());
+    assert!(fx.home.join(".codex/config.toml").exists());
+    assert_eq!(reports[0].files, vec![".codex/auth.json".to_string()]);
+    // Removing a file that is not there changes nothing and lists nothing.
+    let reports = run(
+        &fx,
+        vec![agent(
+            "codex",
+            "ignore",
+            Action::Revoked,
+            vec![op(".codex/auth.json", FileAction::Remove)],
+            &[],
+        )],
+        &[],
+    )
+    .unwrap();
+    assert!(reports[0].files.is_empty());
+}
+
+#[test]
+fn set_merges_objects_recursively_and_keeps_other_projects() {
+    let fx = fx();
+    std::fs::write(
+        fx.home.join(".claude.json"),
+        br#"{"projects":{"/a":{"hasTrustDialogAccepted":false,"history":[1]}},"theme":"dark"}"#,
+    )
+    .unwrap();
+    run(
+        &fx,
+        vec![agent(
+            "claude",
+            "sync",
+            Action::Synced,
+            vec![patch(
+                ".claude.json",
+                &[],
+                json!({"projects":{"/a":{"hasTrustDialogAccepted":true},"/b":{"hasTrustDialogAccepted":true}}}),
+                true,
+            )],
+            &[],
+        )],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        json_at(&fx.home.join(".claude.json")),
+        json!({"projects":{"/a":{"hasTrustDialogAccepted":true,"history":[1]},"/b":{"hasTrustDialogAccepted":true}},"theme":"dark"})
+    );
+}
+
+#[test]
+fn a_root_owned_home_is_given_to_the_user() {
+    let fx = fx();
+    std::os::unix::fs::chown(&fx.home, Some(0), Some(0)).unwrap();
+    run(
+        &fx,
+        vec![agent("codex", "ignore", Action::Revoked, vec![], &[])],
+        &[],
+    )
+    .unwrap();
+    let md = std::fs::metadata(&fx.home).unwrap();
+    assert_eq!((md.uid(), md.gid()), (UID, GID));
+}

@@ -330,6 +330,39 @@ pub fn repair(dir: &OwnedFd, home: &str, comps: &[&str], owner: Owner) -> Result
     Ok(true)
 }
 
+/// Gives a root-owned home folder to the target user. A fresh named volume
+/// mounted where the image has no home folder comes up owned by root, and
+/// the agents could not write beside their files (Claude's `.claude.json`,
+/// Amp's `device-id.json`). A home owned by anyone else is left alone.
+pub fn adopt_root_owned_home(home_fd: &OwnedFd, home: &str, owner: Owner) -> Result<()> {
+    let st = fstat(home_fd.as_raw_fd()).map_err(|e| os_error("inspect", home, &[], e))?;
+    if st.st_uid == 0 && owner.uid != 0 {
+        nix::unistd::fchown(
+            home_fd.as_raw_fd(),
+            Some(nix::unistd::Uid::from_raw(owner.uid)),
+            Some(nix::unistd::Gid::from_raw(owner.gid)),
+        )
+        .map_err(|e| os_error("set the owner of", home, &[], e))?;
+    }
+    Ok(())
+}
+
+/// Deletes a file (the link itself: a symlink is never followed). A file
+/// already gone is not an error; the folder is fsynced so the removal
+/// survives a crash.
+pub fn remove(dir: &OwnedFd, home: &str, comps: &[&str]) -> Result<()> {
+    let name = comps[comps.len() - 1];
+    match nix::unistd::unlinkat(
+        Some(dir.as_raw_fd()),
+        name,
+        nix::unistd::UnlinkatFlags::NoRemoveDir,
+    ) {
+        Ok(()) | Err(Errno::ENOENT) => {}
+        Err(e) => return Err(os_error("remove", home, comps, e)),
+    }
+    nix::unistd::fsync(dir.as_raw_fd()).map_err(|e| os_error("sync the folder of", home, comps, e))
+}
+
 /// The refusal for a kept file that has several hard links.
 pub fn hardlink_error(home: &str, comps: &[&str]) -> Error {
     Error::new(format!(

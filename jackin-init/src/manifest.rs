@@ -82,8 +82,12 @@ pub enum FileAction {
     Keep,
     /// If the file exists, replace it with `{}`.
     Clear,
+    /// If the file exists, delete it (for agents that read `{}` as a login:
+    /// Codex's `auth.json`, see `images/README.md`).
+    Remove,
     /// Treat the file as a JSON object (missing or unparsable = `{}`),
-    /// remove the `remove` keys, set the `set` keys, write it back
+    /// remove the `remove` keys, then merge the `set` keys (objects merge
+    /// key by key, recursively; anything else replaces), and write it back
     /// atomically. Skipped when the file is missing and `create` is false.
     PatchJson {
         #[serde(default)]

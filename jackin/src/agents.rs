@@ -46,6 +46,17 @@ pub enum FileKind {
     ClaudeAccount,
 }
 
+/// How a credential file is revoked (`ignore`, and the switch to an env mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoke {
+    /// Replace it with `{}` (SPEC §3), which the agent reads as logged out.
+    EmptyObject,
+    /// Delete it: the agent reads `{}` as a login. Codex 0.171 reports
+    /// `Logged in using ChatGPT` for an `auth.json` of `{}` and `Not logged
+    /// in` only when the file is missing (`images/README.md`, surprises).
+    Remove,
+}
+
 /// One file of an agent's login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginFile {
@@ -53,6 +64,8 @@ pub struct LoginFile {
     pub name: &'static str,
     pub placement: Placement,
     pub kind: FileKind,
+    /// How a credential file is revoked (unused for [`FileKind::ClaudeAccount`]).
+    pub revoke: Revoke,
 }
 
 /// Everything jackin knows about one agent.
@@ -132,11 +145,13 @@ pub const AGENTS: &[AgentSpec] = &[
                 name: ".credentials.json",
                 placement: Placement::InConfigDir,
                 kind: FileKind::Credential,
+                revoke: Revoke::EmptyObject,
             },
             LoginFile {
                 name: ".claude.json",
                 placement: Placement::HomeUnlessRelocated,
                 kind: FileKind::ClaudeAccount,
+                revoke: Revoke::EmptyObject,
             },
         ],
         has_login: claude_has_login,
@@ -159,6 +174,7 @@ pub const AGENTS: &[AgentSpec] = &[
             name: "auth.json",
             placement: Placement::InConfigDir,
             kind: FileKind::Credential,
+            revoke: Revoke::Remove,
         }],
         has_login: codex_has_login,
         launch: &["codex", "--dangerously-bypass-approvals-and-sandbox"],
@@ -180,6 +196,7 @@ pub const AGENTS: &[AgentSpec] = &[
             name: "secrets.json",
             placement: Placement::InConfigDir,
             kind: FileKind::Credential,
+            revoke: Revoke::EmptyObject,
         }],
         has_login: any_nonempty_string,
         launch: &["amp", "--dangerously-allow-all"],
@@ -201,6 +218,7 @@ pub const AGENTS: &[AgentSpec] = &[
             name: "auth.json",
             placement: Placement::InConfigDir,
             kind: FileKind::Credential,
+            revoke: Revoke::EmptyObject,
         }],
         has_login: any_nonempty_string,
         launch: &["opencode"],

@@ -43,6 +43,9 @@ pub struct LaunchTarget {
     /// relocation variables be expanded in the agents' env. `None`: only
     /// `~/…` / `$HOME/…` relocation values are accepted and passed as is.
     pub container_home: Option<String>,
+    /// The container's working folder, marked as trusted in Claude's
+    /// `.claude.json` so no trust dialog stops the launch. `None`: not marked.
+    pub workdir: Option<String>,
 }
 
 impl LaunchTarget {
@@ -52,6 +55,7 @@ impl LaunchTarget {
             workspace: Some(workspace.into()),
             role: role.into(),
             container_home: None,
+            workdir: None,
         }
     }
 
@@ -61,6 +65,7 @@ impl LaunchTarget {
             workspace: None,
             role: role.into(),
             container_home: None,
+            workdir: None,
         }
     }
 }
@@ -321,8 +326,14 @@ pub fn build_with(
                         warnings: w,
                     } => {
                         warnings.extend(w);
-                        let ops =
-                            files::sync_ops(spec, &dir, &found, &mut plan.payload, &mut warnings);
+                        let ops = files::sync_ops(
+                            spec,
+                            &dir,
+                            target.workdir.as_deref(),
+                            &found,
+                            &mut plan.payload,
+                            &mut warnings,
+                        );
                         let outcome = Outcome::HostLogin {
                             from,
                             source_dir: source.is_some(),
@@ -351,7 +362,11 @@ pub fn build_with(
                     var: var.into(),
                     layer: r.layer.clone(),
                 };
-                (Action::Env, files::env_mode_ops(spec, &dir), outcome)
+                (
+                    Action::Env,
+                    files::env_mode_ops(spec, &dir, target.workdir.as_deref()),
+                    outcome,
+                )
             }
             Mode::Ignore => (
                 Action::Revoked,

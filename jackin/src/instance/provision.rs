@@ -35,6 +35,7 @@ pub fn plan_for(
         workspace: target.workspace.clone(),
         role: role.to_string(),
         container_home: None,
+        workdir: Some(target.workdir.display().to_string()),
     };
     plan::build(cfg, &lt, host_env)
         .map_err(|e| anyhow::Error::msg(e.to_string()).context(LaunchRefused))

@@ -3,7 +3,7 @@
 //! home, `/`-separated.
 
 use super::LaunchError;
-use crate::agents::{AgentSpec, FileKind, LoginFile, Placement, AGENTS};
+use crate::agents::{AgentSpec, FileKind, LoginFile, Placement, Revoke, AGENTS};
 use crate::discovery::{FoundFile, SecretBytes};
 use crate::env::{ResolvedVar, Secret};
 use jackin_init::manifest::{FileAction, FileOp};
@@ -137,9 +137,31 @@ pub(crate) fn expand_relocation(name: &str, value: &Secret, home: Option<&str>) 
     }
 }
 
-fn onboarding(mut set: Map<String, Value>) -> Map<String, Value> {
+/// Claude's first-run screens, marked as done inside the container so the
+/// agent starts straight at its prompt (`images/README.md`, "Claude's first
+/// screens"): the onboarding wizard, the bypass-permissions warning that
+/// `--dangerously-skip-permissions` brings up, and the folder trust dialog
+/// for the container's working folder. Merged into `.claude.json`, so the
+/// container's other keys and other projects stay.
+fn onboarding(mut set: Map<String, Value>, workdir: Option<&str>) -> Map<String, Value> {
     set.insert("hasCompletedOnboarding".into(), Value::Bool(true));
+    set.insert("bypassPermissionsModeAccepted".into(), Value::Bool(true));
+    if let Some(w) = workdir {
+        let mut project = Map::new();
+        project.insert("hasTrustDialogAccepted".into(), Value::Bool(true));
+        let mut projects = Map::new();
+        projects.insert(w.to_string(), Value::Object(project));
+        set.insert("projects".into(), Value::Object(projects));
+    }
     set
+}
+
+/// How a credential file is revoked.
+fn revoke(file: &LoginFile) -> FileAction {
+    match file.revoke {
+        Revoke::EmptyObject => FileAction::Clear,
+        Revoke::Remove => FileAction::Remove,
+    }
 }
 
 /// `sync` with a host login: the credential file byte for byte (a `Write`
@@ -149,6 +171,7 @@ fn onboarding(mut set: Map<String, Value>) -> Map<String, Value> {
 pub(crate) fn sync_ops(
     spec: &AgentSpec,
     dir: &ContainerDir,
+    workdir: Option<&str>,
     found: &[FoundFile],
     payload: &mut BTreeMap<String, SecretBytes>,
     warnings: &mut Vec<String>,
@@ -169,8 +192,11 @@ pub(crate) fn sync_ops(
             },
             FileKind::ClaudeAccount => {
                 let mut set = Map::new();
+                let mut remove = Vec::new();
                 match host.map(|f| serde_json::from_slice::<Value>(f.bytes.expose())) {
                     Some(Ok(v)) if v.get("oauthAccount").is_some_and(Value::is_object) => {
+                        // Replaced whole, not merged into the old account.
+                        remove.push("oauthAccount".to_string());
                         set.insert("oauthAccount".into(), v["oauthAccount"].clone());
                     }
                     _ => warnings.push(format!(
@@ -179,8 +205,8 @@ pub(crate) fn sync_ops(
                     )),
                 }
                 FileAction::PatchJson {
-                    remove: Vec::new(),
-                    set: onboarding(set),
+                    remove,
+                    set: onboarding(set, workdir),
                     create: true,
                 }
             }
@@ -204,16 +230,20 @@ pub(crate) fn keep_ops(spec: &AgentSpec, dir: &ContainerDir) -> Vec<FileOp> {
 
 /// `api_key` / `oauth_token`: clear credential files; Claude's
 /// `.claude.json` loses its account and marks onboarding complete.
-pub(crate) fn env_mode_ops(spec: &AgentSpec, dir: &ContainerDir) -> Vec<FileOp> {
+pub(crate) fn env_mode_ops(
+    spec: &AgentSpec,
+    dir: &ContainerDir,
+    workdir: Option<&str>,
+) -> Vec<FileOp> {
     spec.files
         .iter()
         .map(|f| FileOp {
             path: dir.path_of(f),
             op: match f.kind {
-                FileKind::Credential => FileAction::Clear,
+                FileKind::Credential => revoke(f),
                 FileKind::ClaudeAccount => FileAction::PatchJson {
                     remove: vec!["oauthAccount".into()],
-                    set: onboarding(Map::new()),
+                    set: onboarding(Map::new(), workdir),
                     create: true,
                 },
             },
@@ -229,7 +259,7 @@ pub(crate) fn revoke_ops(spec: &AgentSpec, dir: &ContainerDir) -> Vec<FileOp> {
         .map(|f| FileOp {
             path: dir.path_of(f),
             op: match f.kind {
-                FileKind::Credential => FileAction::Clear,
+                FileKind::Credential => revoke(f),
                 FileKind::ClaudeAccount => FileAction::PatchJson {
                     remove: vec!["oauthAccount".into()],
                     set: Map::new(),

@@ -72,7 +72,25 @@ fn full_home() -> tempfile::TempDir {
 }
 
 fn target() -> LaunchTarget {
-    LaunchTarget::workspace("my-app", "agent-smith")
+    LaunchTarget {
+        workdir: Some(WORKDIR.into()),
+        ..LaunchTarget::workspace("my-app", "agent-smith")
+    }
+}
+
+const WORKDIR: &str = "/work/my-app";
+
+/// `extra` plus the keys that mark Claude's first-run screens done for the
+/// container's working folder.
+pub(super) fn onboarded(mut extra: serde_json::Value) -> serde_json::Value {
+    let o = extra.as_object_mut().unwrap();
+    o.insert("hasCompletedOnboarding".into(), json!(true));
+    o.insert("bypassPermissionsModeAccepted".into(), json!(true));
+    o.insert(
+        "projects".into(),
+        json!({ WORKDIR: {"hasTrustDialogAccepted": true} }),
+    );
+    extra
 }
 
 fn op(path: &str, op: FileAction) -> FileOp {
@@ -120,8 +138,8 @@ fn sync_with_host_logins_writes_byte_identical_files() {
             op(
                 ".claude.json",
                 patch(
-                    &[],
-                    json!({"oauthAccount": personal["oauthAccount"], "hasCompletedOnboarding": true}),
+                    &["oauthAccount"],
+                    onboarded(json!({"oauthAccount": personal["oauthAccount"]})),
                     true
                 )
             ),
@@ -219,17 +237,18 @@ fn env_modes_and_ignore_file_ops_for_every_agent() {
                 "amp" => ".local/share/amp/secrets.json",
                 _ => ".local/share/opencode/auth.json",
             };
-            let mut want = vec![op(cred, FileAction::Clear)];
+            let revoke = if agent == "codex" {
+                FileAction::Remove
+            } else {
+                FileAction::Clear
+            };
+            let mut want = vec![op(cred, revoke)];
             if agent == "claude" {
                 want.push(op(
                     ".claude.json",
                     match mode {
                         Mode::Ignore => patch(&["oauthAccount"], json!({}), false),
-                        _ => patch(
-                            &["oauthAccount"],
-                            json!({"hasCompletedOnboarding": true}),
-                            true,
-                        ),
+                        _ => patch(&["oauthAccount"], onboarded(json!({})), true),
                     },
                 ));
             }
@@ -323,10 +342,7 @@ fn summary_line_matches_spec() {
     // No oauthAccount on the host: only onboarding is set, with a warning.
     assert_eq!(
         plan.agent("claude").unwrap().files[1],
-        op(
-            ".claude.json",
-            patch(&[], json!({"hasCompletedOnboarding": true}), true)
-        )
+        op(".claude.json", patch(&[], onboarded(json!({})), true))
     );
     assert!(plan.notes().join("\n").contains("no account details"));
 }

@@ -35,11 +35,7 @@ fn c05_claude_oauth_token() {
             op(".claude/.credentials.json", FileAction::Clear),
             op(
                 ".claude.json",
-                patch(
-                    &["oauthAccount"],
-                    json!({"hasCompletedOnboarding": true}),
-                    true
-                )
+                patch(&["oauthAccount"], super::onboarded(json!({})), true)
             ),
         ]
     );
@@ -68,7 +64,10 @@ fn c06_switch_sync_to_api_key() {
         .insert("OPENAI_API_KEY".into(), "sk-new-literal".into());
     let plan = plan_ok(&cfg, &env);
     let codex = plan.agent("codex").unwrap();
-    assert_eq!(codex.files, vec![op(".codex/auth.json", FileAction::Clear)]);
+    assert_eq!(
+        codex.files,
+        vec![op(".codex/auth.json", FileAction::Remove)]
+    );
     assert_eq!(codex.env["OPENAI_API_KEY"].expose(), "sk-new-literal");
     assert!(plan.payload.is_empty(), "the host file is not forwarded");
     assert_eq!(
