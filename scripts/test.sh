@@ -39,12 +39,23 @@ if [ -x scripts/build-image.sh ] || [ -f scripts/build-image.sh ]; then
   bash scripts/build-image.sh --engine both
 fi
 
-step "tests (unit, CLI, engines, real agents)"
-cargo test --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
-
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
-  step "fuzz the bundle reader (${FUZZ_SECONDS:-60}s)"
-  bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+  step "fuzz (${FUZZ_SECONDS:-60}s per target; output in target/fuzz.log)"
+  if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}" > target/fuzz.log 2>&1; then
+    tail -n 40 target/fuzz.log
+    echo "fuzzing failed: see target/fuzz.log" >&2
+    exit 1
+  fi
+  grep -E "^(fuzz|Done|==|#[0-9]+ +DONE)" target/fuzz.log | tail -n 6 || true
 fi
 
-step "all checks passed in $(( $(date +%s) - start ))s"
+step "tests (unit, CLI, engines, real agents)"
+set +e
+cargo test --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-4}" 2>&1 | tee target/test.log
+rc=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo 'test result: [A-Z]+\. [0-9]+ passed' target/test.log | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' target/test.log | awk '{s+=$1} END {print s+0}')
+step "finished in $(( $(date +%s) - start ))s"
+echo "$passed passed, $failed failed"
+exit "$rc"
