@@ -96,8 +96,9 @@ for e in "${ENGINES[@]}"; do
         log "$e: $BASE_IMAGE up to date"
     else
         log "$e: importing $BASE_IMAGE"
-        "$e" import -q --change 'CMD ["bash"]' --change "LABEL io.jackin.base-key=$BASE_KEY" \
-            "$BASE_TAR" "$BASE_IMAGE" >/dev/null
+        "$e" import --change 'CMD ["bash"]' --change "LABEL io.jackin.base-key=$BASE_KEY" \
+            "$BASE_TAR" "$BASE_IMAGE" >"$CACHE_DIR/import-$e.log" 2>&1 || {
+            tail -n 5 "$CACHE_DIR/import-$e.log" >&2; die "$e import of $BASE_TAR failed (log: $CACHE_DIR/import-$e.log)"; }
     fi
 done
 

@@ -74,7 +74,10 @@ npm_arch() {
 
 # stage_package_json: package.json pinning every package of the staged tree,
 # platform binaries included (installed with --omit=optional so npm adds no
-# other platform's package, whatever npm version runs it).
+# other platform's package, whatever npm version runs it). Amp comes from
+# @ampcode/cli, the package @sourcegraph/amp was renamed to: the old name is
+# now an empty shim whose `bin` points into a nested node_modules that npm 9
+# hoists away (its install then fails with ENOENT on chmod).
 stage_package_json() {
     # shellcheck source=../images/agent-smith/pins.env
     . "$IMAGE_DIR/pins.env"
@@ -93,7 +96,6 @@ stage_package_json() {
     "@anthropic-ai/claude-code-linux-$a": "$CLAUDE_CODE_VERSION",
     "@openai/codex": "$CODEX_VERSION",
     "@openai/codex-linux-$a": "npm:@openai/codex@$CODEX_VERSION-linux-$a",
-    "@sourcegraph/amp": "$AMP_VERSION",
     "@ampcode/cli": "$AMP_VERSION",
     "@ampcode/cli-linux-$a": "$AMP_VERSION",
     "opencode-ai": "$OPENCODE_VERSION",
@@ -134,6 +136,11 @@ stage_agents() {
             || { rm -rf "$tmp"; die "$cli's native binary was not installed (npm skipped install scripts?); see $CACHE_DIR/npm-stage.log"; }
     done
     rm -rf "$dir" && mv "$tmp" "$dir" && touch "$dir/.complete"
+    # Older staging trees (other pins) are 1 GB each: keep only this one.
+    local old
+    for old in "$CACHE_DIR"/agents-*; do
+        [ "$old" = "$dir" ] || [ ! -d "$old" ] || { log "removing stale $old"; rm -rf "$old"; }
+    done
     log "agent CLIs staged in $(( $(date +%s) - t0 ))s: $(du -sh "$dir" | cut -f1)"
 }
 
@@ -149,6 +156,8 @@ build_agent_image() {
           --build-arg "AMP_VERSION=$AMP_VERSION"
           --build-arg "OPENCODE_VERSION=$OPENCODE_VERSION"
           --build-arg "BUILD_KEY=$key")
+    local previous
+    previous=$("$e" image inspect --format '{{.Id}}' "$AGENT_IMAGE" 2>/dev/null || true)
     log "$e: building $AGENT_IMAGE"
     if [ "$e" = podman ]; then
         podman build --pull=never --layers "${args[@]}" "$ctx" >"$CACHE_DIR/build-$e.log" 2>&1 || {
@@ -160,6 +169,10 @@ build_agent_image() {
             tail -n 20 "$CACHE_DIR/build-$e.log" >&2; die "docker build failed (log: $CACHE_DIR/build-$e.log)"; }
     fi
     log "$e: built in $(( $(date +%s) - t0 ))s"
+    # Drop the image this build replaced (only that one; kept if a container uses it).
+    if [ -n "$previous" ] && [ "$previous" != "$("$e" image inspect --format '{{.Id}}' "$AGENT_IMAGE")" ]; then
+        "$e" rmi "$previous" >/dev/null 2>&1 && log "$e: removed the replaced image ${previous#sha256:}" || true
+    fi
 }
 
 # smoke_test ENGINE: each CLI prints its version in a container without network.
