@@ -592,3 +592,21 @@ pub fn run_in_pty(
     let _ = child.wait();
     String::from_utf8_lossy(&out).replace('\r', "")
 }
+
+/// The engine's own CLI aimed at `socket` (`podman --remote --url SOCKET` /
+/// `docker -H SOCKET`), for facts the engine API layer does not expose
+/// (e.g. `volume ls --filter label=…`).
+pub fn engine_cli(kind: EngineKind, socket: &str) -> Command {
+    match kind {
+        EngineKind::Podman => {
+            let mut c = Command::new("podman");
+            c.args(["--remote", "--url", socket]);
+            c
+        }
+        EngineKind::Docker => {
+            let mut c = Command::new("docker");
+            c.args(["-H", socket]);
+            c
+        }
+    }
+}
