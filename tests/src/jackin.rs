@@ -299,6 +299,11 @@ impl Jackin {
         p
     }
 
+    /// Adds instance `id` (loaded by hand) to what the sandbox cleans up.
+    pub fn track(&self, id: &str) {
+        self.loaded.lock().unwrap().push(id.to_string());
+    }
+
     /// Instance ids this sandbox loaded.
     pub fn loaded_ids(&self) -> Vec<String> {
         self.loaded.lock().unwrap().clone()
