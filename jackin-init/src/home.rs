@@ -330,6 +330,28 @@ pub fn repair(dir: &OwnedFd, home: &str, comps: &[&str], owner: Owner) -> Result
     Ok(true)
 }
 
+/// Makes the home folder itself belong to the user: an image without the
+/// home folder, or with a root-owned one, gives a fresh home volume owned
+/// by root, where the agent cannot create its own files (Claude rewrites
+/// `~/.claude.json` through a temporary file beside it). Only the folder
+/// is changed (not its contents, not its mode). Returns `true` when the
+/// owner was changed.
+///
+/// Errors: the folder cannot be inspected or its owner cannot be set.
+pub fn own_home(home_fd: &OwnedFd, home: &str, owner: Owner) -> Result<bool> {
+    let st = fstat(home_fd.as_raw_fd()).map_err(|e| os_error("inspect", home, &[], e))?;
+    if st.st_uid == owner.uid && st.st_gid == owner.gid {
+        return Ok(false);
+    }
+    fchown(
+        home_fd.as_raw_fd(),
+        Some(Uid::from_raw(owner.uid)),
+        Some(Gid::from_raw(owner.gid)),
+    )
+    .map_err(|e| os_error("set the owner of", home, &[], e))?;
+    Ok(true)
+}
+
 /// The refusal for a kept file that has several hard links.
 pub fn hardlink_error(home: &str, comps: &[&str]) -> Error {
     Error::new(format!(
