@@ -615,3 +615,69 @@ pub fn engine_cli(kind: EngineKind, socket: &str) -> Command {
         }
     }
 }
+
+/// An image derived from [`crate::PROBE_IMAGE`] by running `shell` (as
+/// root) in a container of it and committing the result as
+/// `localhost/jackin-test/probe-<tag>:latest` (e.g. an image without the
+/// user's home folder). Built once per engine and content (label
+/// `io.jackin.test.derived` = base image id + `shell`), under a lock.
+pub fn derived_image(kind: EngineKind, tag: &str, shell: &str) -> String {
+    let base = crate::ensure_probe_image(kind);
+    let name = format!("localhost/jackin-test/probe-{tag}:latest");
+    let (tag, shell) = (tag.to_string(), shell.to_string());
+    let n = name.clone();
+    std::thread::spawn(move || {
+        locked(
+            &format!("jackin-test-derived-{}.lock", kind.as_str()),
+            || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime");
+                let (socket, base_id, current) = rt.block_on(async {
+                    let e = crate::engine(kind).await;
+                    let b = e
+                        .image_inspect(&base)
+                        .await
+                        .unwrap()
+                        .expect("probe image")
+                        .id;
+                    let cur = e.image_inspect(&n).await.unwrap();
+                    (e.socket().to_string(), b, cur)
+                });
+                let want = {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    shell.hash(&mut h);
+                    let id = base_id.trim_start_matches("sha256:");
+                    format!("{}-{:016x}", &id[..12.min(id.len())], h.finish())
+                };
+                if current.is_some_and(|i| i.labels.get("io.jackin.test.derived") == Some(&want)) {
+                    return;
+                }
+                let tmp = format!("jackin-test-derive-{tag}-{}", std::process::id());
+                let cli = |args: &[&str]| {
+                    let o = engine_cli(kind, &socket)
+                        .args(args)
+                        .output()
+                        .expect("engine CLI");
+                    assert!(
+                        o.status.success(),
+                        "{args:?}: {}",
+                        String::from_utf8_lossy(&o.stderr)
+                    );
+                };
+                let _ = engine_cli(kind, &socket).args(["rm", "-f", &tmp]).output();
+                // The probe image has no USER: the container and exec run as root.
+                cli(&["run", "-d", "--name", &tmp, "--network", "none", &base]);
+                cli(&["exec", &tmp, "sh", "-c", &shell]);
+                let label = format!("LABEL io.jackin.test.derived={want}");
+                cli(&["commit", "--change", &label, &tmp, &n]);
+                let _ = engine_cli(kind, &socket).args(["rm", "-f", &tmp]).output();
+            },
+        )
+    })
+    .join()
+    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+    name
+}

@@ -1,0 +1,112 @@
+//! The container user's home (SPEC §2, §8): it belongs to the user even
+//! when the image has no home folder or a root-owned one, and `receive`
+//! follows no symbolic link the container left in it. Both engines.
+
+use jackin::engine::ExecSpec;
+use jackin_tests::sandbox::{derived_image, fixture, read_file, stat, Jackin};
+use jackin_tests::{engine, engine_test, Engine, PROBE_IMAGE};
+
+/// Runs `sh -c script` in `c` as uid 1000 (the image user).
+async fn as_user(e: &dyn Engine, c: &str, script: &str) -> jackin::engine::ExecOutput {
+    e.exec(
+        c,
+        &ExecSpec {
+            cmd: vec!["sh".into(), "-c".into(), script.into()],
+            user: Some("1000".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn home_is_the_users(kind: jackin_tests::EngineKind, tag: &str, shell: &str) {
+    let e = engine(kind).await;
+    let image = derived_image(kind, tag, shell);
+    let j = Jackin::new(kind, tag);
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, &image, &["claude"]);
+    let valid = fixture("claude-valid.json");
+    j.write_home(".claude/.credentials.json", &valid);
+    let l = j.load(&role, &[]);
+    let c = l.container.as_str();
+    let home = stat(&*e, c, "/home/agent").await.expect("home exists");
+    assert_eq!(
+        (home.uid, home.gid),
+        (1000, 1000),
+        "{tag}: home owner {home:?}"
+    );
+    // What Claude does on every start: rewrite ~/.claude.json through a
+    // temporary file beside it.
+    let o = as_user(
+        &*e,
+        c,
+        "echo '{\"numStartups\":1}' > ~/.claude.json.tmp && mv ~/.claude.json.tmp ~/.claude.json",
+    )
+    .await;
+    assert_eq!(
+        o.exit_code,
+        0,
+        "{tag}: the agent cannot write its home: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        read_file(&*e, c, "/home/agent/.claude/.credentials.json")
+            .await
+            .as_deref(),
+        Some(&valid[..])
+    );
+}
+
+engine_test!(home_belongs_to_the_user_when_the_image_has_none, |kind| {
+    home_is_the_users(kind, "nohome", "rm -rf /home/agent").await;
+});
+
+engine_test!(
+    home_belongs_to_the_user_when_the_image_has_it_root_owned,
+    |kind| {
+        home_is_the_users(
+            kind,
+            "roothome",
+            "chown 0:0 /home/agent && chmod 0755 /home/agent",
+        )
+        .await;
+    }
+);
+
+// A link the container planted where a credential goes: auth sync refuses
+// and writes nothing through it.
+engine_test!(receive_follows_no_link_in_the_home, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "links");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude", "codex"]);
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    j.write_home(".codex/auth.json", &fixture("codex-apikey.json"));
+    let l = j.load(&role, &[]);
+    let c = l.container.as_str();
+    let passwd = read_file(&*e, c, "/etc/passwd").await.unwrap();
+    let shadow_target = "/tmp/jackin-target";
+    let o = as_user(
+        &*e,
+        c,
+        &format!(
+            "rm -f ~/.claude/.credentials.json && ln -s /etc/passwd ~/.claude/.credentials.json && \
+             rm -rf ~/.codex && ln -s {shadow_target} ~/.codex"
+        ),
+    )
+    .await;
+    assert_eq!(o.exit_code, 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = jackin_tests::sandbox::root_exec(&*e, c, &["mkdir", "-p", shadow_target]).await;
+
+    let r = j.run(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert_eq!(read_file(&*e, c, "/etc/passwd").await.unwrap(), passwd);
+    assert_eq!(
+        stat(&*e, c, &format!("{shadow_target}/auth.json")).await,
+        None
+    );
+    let st = stat(&*e, c, "/etc/passwd").await.unwrap();
+    assert_eq!((st.uid, st.gid), (0, 0), "owner of /etc/passwd changed");
+});
