@@ -63,8 +63,20 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     };
     let host_env = crate::env::host_env_snapshot();
     let detach = opts.detach;
+    let quiet = ctx.quiet;
+    let say = move |line: &str| {
+        if !quiet {
+            // Before raw mode: a plain line on the terminal.
+            println!("{line}");
+        }
+    };
     block_on(async {
-        let loaded = load(cfg, &opts, &host_env, &cwd).await?;
+        // Attached (not detach): load prints the summary, then runs the
+        // session attached from before the start, and returns at its end.
+        let loaded = load(cfg, &opts, &host_env, &cwd, &say).await?;
+        if !detach {
+            return Ok(());
+        }
         if a.json {
             println!("{}", serde_json::to_string_pretty(&loaded)?);
         } else {
@@ -72,18 +84,11 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
             for n in &loaded.notes {
                 ctx.say(format!("note: {n}"));
             }
+            ctx.say(format!(
+                "started instance {} (container {}); attach with 'jackin hardline {}'",
+                loaded.id, loaded.container, loaded.id
+            ));
         }
-        if detach {
-            if !a.json {
-                ctx.say(format!(
-                    "started instance {} (container {}); attach with 'jackin hardline {}'",
-                    loaded.id, loaded.container, loaded.id
-                ));
-            }
-            return Ok(());
-        }
-        let engine = crate::engine::connect(opts.engine, opts.host.as_deref()).await?;
-        engine.attach(&loaded.container).await?;
         Ok(())
     })
 }

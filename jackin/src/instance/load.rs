@@ -45,11 +45,18 @@ pub struct Loaded {
 /// Runs `jackin load`. Validation (SPEC §6) happens before the engine is
 /// contacted; after that, a failure removes what this load created, so no
 /// half-made instance stays in the index.
+///
+/// Without `opts.detach` this also runs the attached session: `say` gets
+/// the auth summary and notes first, then the terminal is attached to the
+/// container *before* it starts (so the agent's first output is not lost),
+/// and `load` returns when the session ends. With `opts.detach`, `say` is
+/// not called (the caller prints what it wants from [`Loaded`]).
 pub async fn load(
     mut cfg: Config,
     opts: &LoadOptions,
     host_env: &HostEnv,
     cwd: &Path,
+    say: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Loaded> {
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
@@ -98,6 +105,7 @@ pub async fn load(
         &user,
         opts,
         &plan,
+        say,
     )
     .await;
     match result {
@@ -155,6 +163,7 @@ async fn start_instance(
     user: &jackin_init::passwd::TargetUser,
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
+    say: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Vec<AgentReport>> {
     let name = inst.container_name();
     if let Some(existing) = engine.inspect_container(&name).await? {
@@ -209,14 +218,31 @@ async fn start_instance(
         network: opts.network.clone(),
     };
     let id = engine.create_container(&spec).await?;
-    let delivered = async {
+    let report = std::sync::Mutex::new(None);
+    let start_and_deliver = async {
         engine.start_container(&id).await?;
-        deliver(engine, &id, plan, &user.name).await
-    }
-    .await;
-    match delivered {
-        Ok(r) => Ok(r),
-        Err(e) => {
+        let r = deliver(engine, &id, plan, &user.name).await?;
+        *report.lock().expect("report lock") = Some(r);
+        anyhow::Ok(())
+    };
+    let result = if opts.detach {
+        start_and_deliver.await
+    } else {
+        say(&plan.summary());
+        for n in plan.notes() {
+            say(&format!("note: {n}"));
+        }
+        // Attach first: output printed right after the handoff waits in
+        // the attach stream instead of being lost.
+        engine.attach_after(&id, Box::pin(start_and_deliver)).await
+    };
+    let delivered = report.into_inner().expect("report lock");
+    match (result, delivered) {
+        (Ok(()), Some(r)) => Ok(r),
+        (Ok(()), None) => bail!("internal: the bundle was not delivered"),
+        // The session failed after a good handoff: the instance is fine.
+        (Err(e), Some(_)) => Err(e),
+        (Err(e), None) => {
             let _ = engine.remove_container(&id, true).await;
             Err(e)
         }
