@@ -318,7 +318,17 @@ pub fn set_mode(p: &Path, mode: u32) {
 
 impl Drop for Jackin {
     fn drop(&mut self) {
-        let ids = self.loaded_ids();
+        let mut ids = self.loaded_ids();
+        // Also what was loaded outside `load` (under a pty, by hand).
+        let index =
+            std::fs::read_to_string(self.data_dir.join("instances.json")).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<Value>(&index) {
+            for i in v["instances"].as_array().into_iter().flatten() {
+                if let Some(id) = i["id"].as_str().filter(|id| !ids.iter().any(|x| x == id)) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
         if ids.is_empty() {
             return;
         }

@@ -259,3 +259,32 @@ async fn agent_pid(e: &dyn jackin_tests::Engine, c: &str) -> u32 {
         .map(|(pid, _, _)| pid)
         .expect("agent process")
 }
+
+// `jackin load` attached to a terminal shows the agent from its very first
+// output (a TUI agent draws its first screen right after the handoff).
+engine_test!(load_attached_shows_the_agents_first_output, |kind| {
+    let j = Jackin::new(kind, "attached");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude", "codex"]);
+    let bin = jackin_tests::sandbox::jackin_bin().display().to_string();
+    let cmd = format!(
+        "{bin} load {role} --agent codex --network none --engine {}",
+        kind.as_str()
+    );
+    let out = run_in_pty(
+        &cmd,
+        &j.env,
+        &j.cwd,
+        std::time::Duration::from_secs(20),
+        |o| o.contains("env:USER=agent\n"),
+    );
+    for want in ["uid=1000", "home=/home/agent", "agent=codex"] {
+        assert!(
+            out.lines().any(|l| l == want),
+            "{want} missing from the attached load:\n{out}"
+        );
+    }
+    assert!(out.contains("auth: claude sync"), "summary first:\n{out}");
+    let r = j.ok(&["ps", "--json", "--engine", kind.as_str()]);
+    assert!(r.stdout.contains(&role), "the instance runs: {}", r.stdout);
+});
