@@ -565,7 +565,20 @@ pub fn run_in_pty(
     timeout: std::time::Duration,
     done: impl Fn(&str) -> bool,
 ) -> String {
-    use std::io::Read;
+    run_in_pty_input(cmd, env, cwd, b"", timeout, done)
+}
+
+/// [`run_in_pty`], typing `input` on the terminal first (the pty buffers
+/// it until the session reads it).
+pub fn run_in_pty_input(
+    cmd: &str,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+    input: &[u8],
+    timeout: std::time::Duration,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    use std::io::{Read, Write};
     use std::os::unix::process::CommandExt;
     let mut child = Command::new("script")
         .args(["-qec", cmd, "/dev/null"])
@@ -578,6 +591,15 @@ pub fn run_in_pty(
         .process_group(0)
         .spawn()
         .expect("run script(1) (package bsdutils)");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Kept open (no EOF) until the group is killed.
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+        let _ = stdin.flush();
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+        drop(stdin);
+    });
     let mut stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::spawn(move || {

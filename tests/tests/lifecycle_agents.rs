@@ -245,6 +245,28 @@ engine_test!(auth_sync_updates_a_running_instance, |kind| {
         "the agent was restarted"
     );
 
+    // A credential that no longer resolves: refused with the trace, and
+    // the running instance keeps what it has.
+    j.env.remove("HOST_OPENAI");
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    let r = j.run(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("OPENAI_API_KEY") && r.stderr.contains("auth_forward resolution"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        read_file(&*e, c, cred).await.as_deref(),
+        Some(&fresh[..]),
+        "nothing applied"
+    );
+    assert_eq!(
+        exec_env(&*e, c, "codex").await["OPENAI_API_KEY"],
+        "sk-authsync-new"
+    );
+    j.env.insert("HOST_OPENAI".into(), "sk-authsync-new".into());
+
     // `ignore` after `sync`, then auth sync: revoked in the running container.
     j.ok(&["config", "auth", "set", "ignore", "--agent", "claude"]);
     j.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
@@ -288,3 +310,41 @@ engine_test!(load_attached_shows_the_agents_first_output, |kind| {
     let r = j.ok(&["ps", "--json", "--engine", kind.as_str()]);
     assert!(r.stdout.contains(&role), "the instance runs: {}", r.stdout);
 });
+
+// `hardline --shell`: a shell as the image user in the workdir; its exit
+// status becomes jackin's.
+engine_test!(
+    hardline_shell_runs_as_the_user_and_passes_the_exit_status,
+    |kind| {
+        let j = Jackin::new(kind, "shell");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude"]);
+        let l = j.load(&role, &[]);
+        let bin = jackin_tests::sandbox::jackin_bin().display().to_string();
+        let cmd = format!(
+            "{bin} hardline {} --shell --engine {}; echo \"jackin-exit=$?\"",
+            l.id,
+            kind.as_str()
+        );
+        let out = jackin_tests::sandbox::run_in_pty_input(
+            &cmd,
+            &j.env,
+            &j.cwd,
+            b"echo \"id=$(id -u):$(id -g) home=$HOME pwd=$(pwd)\"; exit 7\n",
+            std::time::Duration::from_secs(30),
+            |o| o.contains("jackin-exit="),
+        );
+        let want = format!("id=1000:1000 home=/home/agent pwd={}", j.cwd.display());
+        assert!(
+            out.lines().any(|l| l.trim() == want),
+            "{want} missing:\n{out}"
+        );
+        assert!(out.contains("jackin-exit=7"), "exit status:\n{out}");
+        for k in KEYS {
+            assert!(
+                !out.contains(&format!("{k}=")),
+                "a shell gets no agent credential:\n{out}"
+            );
+        }
+    }
+);

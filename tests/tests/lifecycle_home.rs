@@ -110,3 +110,64 @@ engine_test!(receive_follows_no_link_in_the_home, |kind| {
     let st = stat(&*e, c, "/etc/passwd").await.unwrap();
     assert_eq!((st.uid, st.gid), (0, 0), "owner of /etc/passwd changed");
 });
+
+// The container jackin makes (SPEC §8 step 1): the engine's init as pid 1,
+// jackin-init read-only, a 0700 tmpfs at /run/jackin, the workspace
+// mounted at the workdir, a TTY, the agent as the image user.
+engine_test!(container_layout_follows_the_spec, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "layout");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    std::fs::write(j.cwd.join("from-host.txt"), b"workspace file\n").unwrap();
+    let l = j.load(&role, &[]);
+    let c = l.container.as_str();
+    let mounts = String::from_utf8(read_file(&*e, c, "/proc/mounts").await.unwrap()).unwrap();
+    let run = mounts
+        .lines()
+        .find(|m| m.split_whitespace().nth(1) == Some("/run/jackin"))
+        .unwrap_or_else(|| panic!("no /run/jackin mount:\n{mounts}"));
+    assert!(run.starts_with("tmpfs "), "{run}");
+    let st = stat(&*e, c, "/run/jackin").await.unwrap();
+    assert_eq!((st.mode, st.uid), (0o700, 0));
+    let init = mounts
+        .lines()
+        .find(|m| m.split_whitespace().nth(1) == Some("/jackin/jackin-init"))
+        .unwrap_or_else(|| panic!("jackin-init not mounted:\n{mounts}"));
+    assert!(
+        init.split_whitespace()
+            .nth(3)
+            .unwrap()
+            .split(',')
+            .any(|o| o == "ro"),
+        "{init}"
+    );
+    let cwd = j.cwd.display().to_string();
+    assert_eq!(
+        read_file(&*e, c, &format!("{cwd}/from-host.txt"))
+            .await
+            .as_deref(),
+        Some(&b"workspace file\n"[..])
+    );
+    let ps = jackin_tests::sandbox::processes(&*e, c).await;
+    let agent = ps
+        .iter()
+        .find(|(_, ppid, cmd)| *ppid == 1 && cmd.starts_with("sleep 1000000"))
+        .unwrap_or_else(|| panic!("{ps:?}"));
+    let pid1 = &ps.iter().find(|p| p.0 == 1).unwrap().2;
+    assert!(pid1.contains("init"), "pid 1 is the engine's init: {pid1}");
+    let proc_dir = format!("/proc/{}", agent.0);
+    assert_eq!(stat(&*e, c, &proc_dir).await.unwrap().uid, 1000);
+    // Root in the container may not look into another user's process.
+    let o = as_user(&*e, c, &format!("readlink {proc_dir}/cwd")).await;
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        cwd,
+        "agent runs in the workdir"
+    );
+    let o = as_user(&*e, c, &format!("readlink {proc_dir}/fd/0")).await;
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("/dev/pts/"),
+        "agent has a TTY"
+    );
+});
