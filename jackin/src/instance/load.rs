@@ -4,7 +4,7 @@
 
 use super::image_user::image_user;
 use super::init_bin::{self, CONTAINER_PATH};
-use super::provision::{deliver, plan_for, AgentReport};
+use super::provision::{deliver, plan_in_home, refused, AgentReport};
 use super::target::{self, Target};
 use super::{labels, Instance, Store};
 use crate::config::{Config, EngineKind};
@@ -63,12 +63,14 @@ pub async fn load(
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
     let role = cfg.roles[&role_name].clone();
     let agent = target::resolve_agent(&role_name, &role, opts.agent.as_deref())?;
-    let plan = plan_for(&cfg, &target, &role_name, host_env)?;
-    if opts.debug {
-        for line in plan.env_debug() {
-            tracing::debug!("{line}");
-        }
-    }
+    // Validation before the engine is contacted. Where an agent folder is
+    // relocated, the final plan needs the image user's home (below); an
+    // absolute relocation path can only be checked then.
+    let early = match plan_in_home(&cfg, &target, &role_name, host_env, None) {
+        Ok(p) => Some(p),
+        Err(crate::plan::LaunchError::ContainerPath { .. }) => None,
+        Err(e) => return Err(refused(e)),
+    };
     let init = init_bin::locate()?;
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
@@ -86,6 +88,17 @@ pub async fn load(
         store.dir(),
     )
     .await?;
+    let plan = match early {
+        Some(p) if !p.uses_relocation() => p,
+        _ => {
+            plan_in_home(&cfg, &target, &role_name, host_env, Some(&user.home)).map_err(refused)?
+        }
+    };
+    if opts.debug {
+        for line in plan.env_debug() {
+            tracing::debug!("{line}");
+        }
+    }
 
     let (inst, fresh) = store.assign(
         &target.key(),
