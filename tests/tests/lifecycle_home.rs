@@ -171,3 +171,73 @@ engine_test!(container_layout_follows_the_spec, |kind| {
         "agent has a TTY"
     );
 });
+
+// A role that relocates Claude's folder inside the container (SPEC §2:
+// "honouring the same relocation variables if the role sets them"): the
+// files land there and Claude's env names it as an absolute path (no
+// program expands a literal `~` in an env value).
+engine_test!(
+    relocation_set_by_the_role_is_honoured_in_the_container,
+    |kind| {
+        let e = engine(kind).await;
+        let j = Jackin::new(kind, "reloc");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude", "amp"]);
+        let valid = fixture("claude-valid.json");
+        let amp = fixture("amp-secrets.json");
+        j.write_home(".claude/.credentials.json", &valid);
+        j.write_home(".local/share/amp/secrets.json", &amp);
+        j.ok(&[
+            "config",
+            "env",
+            "set",
+            "CLAUDE_CONFIG_DIR",
+            "~/.claude-ctr",
+            "--role",
+            &role,
+        ]);
+        j.ok(&[
+            "config",
+            "env",
+            "set",
+            "XDG_DATA_HOME",
+            "/home/agent/xdg",
+            "--role",
+            &role,
+        ]);
+        let l = j.load(&role, &[]);
+        let c = l.container.as_str();
+        assert_eq!(
+            read_file(&*e, c, "/home/agent/.claude-ctr/.credentials.json")
+                .await
+                .as_deref(),
+            Some(&valid[..])
+        );
+        assert_eq!(
+            read_file(&*e, c, "/home/agent/xdg/amp/secrets.json")
+                .await
+                .as_deref(),
+            Some(&amp[..])
+        );
+        assert_eq!(
+            stat(&*e, c, "/home/agent/.claude/.credentials.json").await,
+            None
+        );
+        let env = jackin_tests::sandbox::agent_env(&*e, c).await;
+        assert_eq!(
+            env.get("CLAUDE_CONFIG_DIR").map(String::as_str),
+            Some("/home/agent/.claude-ctr")
+        );
+        assert_eq!(
+            env.get("XDG_DATA_HOME").map(String::as_str),
+            Some("/home/agent/xdg")
+        );
+        // auth sync places them the same way.
+        j.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
+        let env = jackin_tests::sandbox::exec_env(&*e, c, "claude").await;
+        assert_eq!(
+            env.get("CLAUDE_CONFIG_DIR").map(String::as_str),
+            Some("/home/agent/.claude-ctr")
+        );
+    }
+);
