@@ -348,3 +348,78 @@ engine_test!(c10_ignore_revokes_an_earlier_sync, |kind| {
         "{env:?}"
     );
 });
+
+// Claude's .claude.json belongs to the container too: sync sets only the
+// account (and onboarding), ignore drops only the account; the keys Claude
+// itself wrote there survive both, across eject + load.
+engine_test!(claude_json_keeps_the_containers_own_keys, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "claudejson");
+    let role = format!("r-{}", j.name);
+    let k = kind.as_str();
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    j.write_home(".claude.json", &fixture("claude-account-work.json"));
+    let l1 = j.load(&role, &[]);
+    let o = jackin_tests::sandbox::root_exec(
+        &*e,
+        &l1.container,
+        &[
+            "sh",
+            "-c",
+            "printf '{\"numStartups\":5,\"theme\":\"dark\",\"oauthAccount\":{\"emailAddress\":\"old@example.com\"}}' > /home/agent/.claude.json",
+        ],
+    )
+    .await;
+    assert_eq!(o.exit_code, 0);
+    j.ok(&["eject", &l1.id, "--engine", k]);
+    let l2 = j.load(&role, &[]);
+    let cj = read_json(&*e, &l2.container, CLAUDE_JSON).await;
+    let work: serde_json::Value =
+        serde_json::from_slice(&fixture("claude-account-work.json")).unwrap();
+    assert_eq!(cj["oauthAccount"], work["oauthAccount"], "{cj}");
+    assert_eq!(
+        (cj["numStartups"].clone(), cj["theme"].clone()),
+        (5.into(), "dark".into()),
+        "{cj}"
+    );
+    j.ok(&["eject", &l2.id, "--engine", k]);
+    j.ok(&["config", "auth", "set", "ignore", "--agent", "claude"]);
+    let l3 = j.load(&role, &[]);
+    let cj = read_json(&*e, &l3.container, CLAUDE_JSON).await;
+    assert!(cj.get("oauthAccount").is_none(), "{cj}");
+    assert_eq!(
+        (cj["numStartups"].clone(), cj["theme"].clone()),
+        (5.into(), "dark".into()),
+        "{cj}"
+    );
+    let st = stat(&*e, &l3.container, CLAUDE_JSON).await.unwrap();
+    assert_eq!((st.uid, st.mode), (1000, 0o600));
+});
+
+// A dangling host symlink is "no usable login", never a dangling link in
+// the container, and the container's own login stays.
+engine_test!(dangling_host_symlink_keeps_the_container_login, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "dangling");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    let valid = fixture("claude-valid.json");
+    j.write_home(".claude/.credentials.json", &valid);
+    let l1 = j.load(&role, &[]);
+    j.ok(&["eject", &l1.id, "--engine", kind.as_str()]);
+    std::fs::remove_file(j.home.join(".claude/.credentials.json")).unwrap();
+    std::os::unix::fs::symlink(
+        j.home.join("dotfiles/gone.json"),
+        j.home.join(".claude/.credentials.json"),
+    )
+    .unwrap();
+    let l2 = j.load(&role, &[]);
+    assert_eq!(l2.report("claude")["result"], "kept");
+    let st = stat(&*e, &l2.container, CRED).await.unwrap();
+    assert_eq!(st.kind, "regular file");
+    assert_eq!(
+        read_file(&*e, &l2.container, CRED).await.as_deref(),
+        Some(&valid[..])
+    );
+});

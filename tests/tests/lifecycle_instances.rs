@@ -165,3 +165,47 @@ engine_test!(second_load_and_new_instance_and_selectors, |kind| {
     assert_eq!(state(&*e, &j, &l1.id).await, (false, false, false));
     assert_eq!(state(&*e, &j, &l2.id).await, (false, false, false));
 });
+
+// A stopped instance (its agent exited): ps says so, hardline and auth sync
+// refuse with what to do, and load starts it again with the same id and home.
+engine_test!(stopped_instance_is_reported_and_reloaded, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "stopped");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    let k = kind.as_str();
+    let l1 = j.load(&role, &[]);
+    let o = root_exec(
+        &*e,
+        &l1.container,
+        &["sh", "-c", "echo kept > /home/agent/mark"],
+    )
+    .await;
+    assert_eq!(o.exit_code, 0);
+    e.stop_container(&l1.container, 2).await.unwrap();
+    let st = ps_state(&j, &l1.id).expect("still listed");
+    assert!(st != "running" && st != "ejected", "state {st}");
+    for args in [
+        vec!["hardline", l1.id.as_str()],
+        vec!["auth", "sync", l1.id.as_str()],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--engine", k]);
+        let r = j.run(&a);
+        assert_eq!(r.code, 1, "{a:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("not running") && r.stderr.contains("jackin load"),
+            "{}",
+            r.stderr
+        );
+    }
+    let l2 = j.load(&role, &[]);
+    assert_eq!(l2.id, l1.id);
+    assert_eq!(ps_state(&j, &l2.id).as_deref(), Some("running"));
+    assert_eq!(
+        read_file(&*e, &l2.container, "/home/agent/mark")
+            .await
+            .as_deref(),
+        Some(&b"kept\n"[..])
+    );
+});
