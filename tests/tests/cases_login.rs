@@ -423,3 +423,59 @@ engine_test!(dangling_host_symlink_keeps_the_container_login, |kind| {
         Some(&valid[..])
     );
 });
+
+// A source folder (sync_source_dir) replaces the default host folder and
+// never falls back to the default account, also when it loses its login.
+engine_test!(
+    source_folder_never_falls_back_to_the_default_account,
+    |kind| {
+        let e = engine(kind).await;
+        let j = Jackin::new(kind, "srcdir");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude"]);
+        let work = fixture("claude-valid.json");
+        let personal = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-personal","refreshToken":"sk-ant-ort01-personal","expiresAt":4102444800000,"scopes":["user:inference"]}}"#;
+        j.write_home(".claude/.credentials.json", personal);
+        j.write_home(".claude.json", &fixture("claude-account-personal.json"));
+        j.write_home(".claude-work/.credentials.json", &work);
+        j.write_home(
+            ".claude-work/.claude.json",
+            &fixture("claude-account-work.json"),
+        );
+        // A folder without a login is refused, and nothing is written.
+        std::fs::create_dir_all(j.home.join("empty")).unwrap();
+        let empty = j.home.join("empty").display().to_string();
+        let r = j.run(&["config", "auth", "source", "set", &empty]);
+        assert_ne!(r.code, 0);
+        assert!(
+            !j.config_dir.join("config.toml").exists()
+                || !std::fs::read_to_string(j.config_dir.join("config.toml"))
+                    .unwrap()
+                    .contains("empty")
+        );
+        let src = j.home.join(".claude-work").display().to_string();
+        j.ok(&["config", "auth", "source", "set", &src]);
+        let l1 = j.load(&role, &[]);
+        assert_eq!(
+            read_file(&*e, &l1.container, CRED).await.as_deref(),
+            Some(&work[..])
+        );
+        let cj = read_json(&*e, &l1.container, CLAUDE_JSON).await;
+        let want: serde_json::Value =
+            serde_json::from_slice(&fixture("claude-account-work.json")).unwrap();
+        assert_eq!(cj["oauthAccount"], want["oauthAccount"]);
+        j.ok(&["eject", &l1.id, "--engine", kind.as_str()]);
+
+        j.write_home(
+            ".claude-work/.credentials.json",
+            &fixture("claude-blank-stub.json"),
+        );
+        let l2 = j.load(&role, &[]);
+        assert_eq!(l2.report("claude")["result"], "kept");
+        assert_eq!(
+            read_file(&*e, &l2.container, CRED).await.as_deref(),
+            Some(&work[..]),
+            "kept the container's work login, not the default (personal) one"
+        );
+    }
+);
