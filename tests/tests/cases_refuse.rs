@@ -283,3 +283,61 @@ engine_test!(
         assert_eq!(got.as_deref(), Some(GOOD));
     }
 );
+
+// SPEC §10/§11: an engine that is not running and a missing image are
+// clear errors that create nothing.
+engine_test!(
+    missing_engine_or_image_is_a_clear_error_and_creates_nothing,
+    |kind| {
+        let j = Jackin::new(kind, "noengine");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude"]);
+        let sock = j.root().join("no-such.sock");
+        let host = format!("unix://{}", sock.display());
+        let r = j.run(&[
+            "load",
+            &role,
+            "--detach",
+            "--network",
+            "none",
+            "--engine",
+            kind.as_str(),
+            "--host",
+            &host,
+        ]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&sock.display().to_string()),
+            "names the socket: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("start"),
+            "says what to start: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+
+        let missing = format!("localhost/jackin-test/missing-{}:latest", j.name);
+        let role2 = format!("m-{}", j.name);
+        j.add_role(&role2, &missing, &["claude"]);
+        let (r, v) = j.load_raw(&role2, &[]);
+        assert!(v.is_none());
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&missing) && r.stderr.contains(kind.as_str()),
+            "{}",
+            r.stderr
+        );
+        let index = std::fs::read_to_string(j.data_dir.join("instances.json")).unwrap_or_default();
+        assert!(!index.contains(&role) && !index.contains(&role2), "{index}");
+        let e = engine(kind).await;
+        for r in [&role, &role2] {
+            let cs = e
+                .list_containers(&[("io.jackin.role", Some(r.as_str()))])
+                .await
+                .unwrap();
+            assert!(cs.is_empty(), "{cs:?}");
+        }
+    }
+);
