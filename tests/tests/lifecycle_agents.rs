@@ -348,3 +348,87 @@ engine_test!(
         }
     }
 );
+
+// Only the variable of the chosen mode reaches the agent, even when the
+// operator env defines both of Claude's (an API key in the env must not
+// silently override a subscription login).
+engine_test!(only_the_modes_variable_is_exported, |kind| {
+    let e = engine(kind).await;
+    let mut j = Jackin::new(kind, "onlyvar");
+    let roles: Vec<String> = ["sync", "api_key", "oauth_token"]
+        .iter()
+        .map(|m| format!("{}-{}", m.replace('_', ""), j.name))
+        .collect();
+    for r in &roles {
+        j.add_role(r, PROBE_IMAGE, &["claude"]);
+    }
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    j.ok(&[
+        "config",
+        "env",
+        "set",
+        "ANTHROPIC_API_KEY",
+        "$HOST_ANTHROPIC",
+    ]);
+    j.ok(&[
+        "config",
+        "env",
+        "set",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        "$HOST_TOKEN",
+    ]);
+    j.env
+        .insert("HOST_ANTHROPIC".into(), "sk-ant-api03-onlyvar".into());
+    j.env
+        .insert("HOST_TOKEN".into(), "sk-ant-oat01-onlyvar".into());
+    let ws = format!("ws-{}", j.name);
+    let cwd = j.cwd.display().to_string();
+    j.ok(&[
+        "workspace",
+        "create",
+        &ws,
+        "--workdir",
+        &cwd,
+        "--mount",
+        &cwd,
+    ]);
+    j.ok(&[
+        "workspace",
+        "auth",
+        "set",
+        &ws,
+        "api_key",
+        "--agent",
+        "claude",
+        "--role",
+        &roles[1],
+    ]);
+    j.ok(&[
+        "workspace",
+        "auth",
+        "set",
+        &ws,
+        "oauth_token",
+        "--agent",
+        "claude",
+        "--role",
+        &roles[2],
+    ]);
+    for (role, want) in roles.iter().zip([
+        vec![],
+        vec!["ANTHROPIC_API_KEY"],
+        vec!["CLAUDE_CODE_OAUTH_TOKEN"],
+    ]) {
+        let l = j.load(role, &[&ws]);
+        let env = agent_env(&*e, &l.container).await;
+        assert_eq!(keys(&env), want, "role {role}");
+        let has_file = stat(&*e, &l.container, "/home/agent/.claude/.credentials.json")
+            .await
+            .is_some();
+        assert_eq!(
+            has_file,
+            want.is_empty(),
+            "role {role}: credentials file only under sync"
+        );
+    }
+});
