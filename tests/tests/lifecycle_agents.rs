@@ -101,6 +101,31 @@ engine_test!(four_agents_each_get_their_own_mode, |kind| {
     let oc = exec_env(&*e, c, "opencode").await;
     assert_eq!(keys(&oc), vec!["OPENCODE_API_KEY"]);
     assert_eq!(oc["OPENCODE_API_KEY"], opencode);
+    // The agents all run as uid 1000: none of them can read another
+    // agent's env from the runtime folder, directly or through jackin-init.
+    for script in [
+        "cat /run/jackin/env/codex.json".to_string(),
+        "ls /run/jackin".to_string(),
+        "/jackin/jackin-init exec --agent codex -- env".to_string(),
+    ] {
+        let o = e
+            .exec(
+                c,
+                &jackin::engine::ExecSpec {
+                    cmd: vec!["sh".into(), "-c".into(), script.clone()],
+                    user: Some("1000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            !out.contains(&openai),
+            "uid 1000 read codex's key with {script:?}"
+        );
+        assert_ne!(o.exit_code, 0, "{script:?} as the agent user: {out}");
+    }
     for (name, env) in [("codex", &codex), ("amp", &amp), ("opencode", &oc)] {
         assert_eq!(
             env.get("HOME").map(String::as_str),
