@@ -124,6 +124,18 @@ engine_test!(secrets_appear_nowhere_but_the_agent, |kind| {
         assert_run_clean(&format!("{args:?}"), &r, &secrets);
     }
 
+    // Also with every crate's trace logs on (RUST_LOG overrides the filter
+    // when --debug is not given): HTTP clients must not dump the bundle.
+    j.env.insert("RUST_LOG".into(), "trace".into());
+    let r = j.ok(&["auth", "sync", &l.id, "--engine", k]);
+    assert!(
+        r.stderr.lines().count() > 10,
+        "RUST_LOG=trace logs: {}",
+        r.stderr
+    );
+    assert_run_clean("auth sync with RUST_LOG=trace", &r, &secrets);
+    j.env.remove("RUST_LOG");
+
     // The launch really used the secrets (so the checks below can fail).
     let claude_env = agent_env(&*e, c).await;
     assert_eq!(claude_env.get("CLAUDE_CODE_OAUTH_TOKEN"), Some(&token));
