@@ -109,6 +109,59 @@ engine_test!(c12_wrong_mode_for_agent_changes_nothing, |kind| {
         assert!(r.stderr.contains(m), "modes listed: {}", r.stderr);
     }
     assert_eq!(std::fs::read(&path).unwrap(), before, "config.toml changed");
+
+    // The same through a workspace, and through a hand edit: refused at
+    // config time, naming the agent, the file and line.
+    let ws = format!("ws-{}", j.name);
+    let cwd = j.cwd.display().to_string();
+    j.ok(&[
+        "workspace",
+        "create",
+        &ws,
+        "--workdir",
+        &cwd,
+        "--mount",
+        &cwd,
+    ]);
+    let before = std::fs::read(&path).unwrap();
+    let r = j.run(&[
+        "workspace",
+        "auth",
+        "set",
+        &ws,
+        "oauth_token",
+        "--agent",
+        "codex",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("codex") && r.stderr.contains("api_key"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "config.toml changed");
+    let mut edited = before.clone();
+    edited.extend_from_slice(b"\n[codex]\nauth_forward = \"oauth_token\"\n");
+    std::fs::write(&path, &edited).unwrap();
+    let role = format!("r-{}", j.name);
+    let r = j.run(&["load", &role, "--detach", "--engine", kind.as_str()]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("codex") && r.stderr.contains("config.toml"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("sync, api_key, ignore") || r.stderr.contains("api_key"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        edited,
+        "an invalid config is never rewritten"
+    );
+    assert!(j.loaded_ids().is_empty());
 });
 
 fn header(name: &[u8], kind: tar::EntryType, size: u64) -> tar::Header {
