@@ -70,25 +70,35 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
             println!("{line}");
         }
     };
-    block_on(async {
-        // Attached (not detach): load prints the summary, then runs the
-        // session attached from before the start, and returns at its end.
-        let loaded = load(cfg, &opts, &host_env, &cwd, &say).await?;
-        if !detach {
-            return Ok(());
+    // Attached (not detach): load prints the summary, then runs the
+    // session attached from before the start, and returns at its end.
+    let loaded = block_on(async { load(cfg, &opts, &host_env, &cwd, &say).await })?;
+    if !detach {
+        return match loaded.exit_code {
+            Some(code) if code != 0 => Err(CliError {
+                code: code.clamp(1, 255) as u8,
+                message: format!(
+                    "the agent exited with status {code} (instance {}; see 'jackin ps', start it again with 'jackin load')",
+                    loaded.id
+                ),
+                hint: None,
+            }),
+            _ => Ok(()),
+        };
+    }
+    if a.json {
+        let json = serde_json::to_string_pretty(&loaded)
+            .map_err(|e| CliError::failure(format!("cannot print the result as JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        ctx.say(&loaded.summary);
+        for n in &loaded.notes {
+            ctx.say(format!("note: {n}"));
         }
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&loaded)?);
-        } else {
-            ctx.say(&loaded.summary);
-            for n in &loaded.notes {
-                ctx.say(format!("note: {n}"));
-            }
-            ctx.say(format!(
-                "started instance {} (container {}); attach with 'jackin hardline {}'",
-                loaded.id, loaded.container, loaded.id
-            ));
-        }
-        Ok(())
-    })
+        ctx.say(format!(
+            "started instance {} (container {}); attach with 'jackin hardline {}'",
+            loaded.id, loaded.container, loaded.id
+        ));
+    }
+    Ok(())
 }

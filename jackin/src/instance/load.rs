@@ -40,6 +40,10 @@ pub struct Loaded {
     pub summary: String,
     pub notes: Vec<String>,
     pub report: Vec<AgentReport>,
+    /// Attached loads only: the exit code of the agent when it ended during
+    /// the session (`None`: detached, or still running after the session).
+    #[serde(skip)]
+    pub exit_code: Option<i64>,
 }
 
 /// Runs `jackin load`. Validation (SPEC §6) happens before the engine is
@@ -122,7 +126,7 @@ pub async fn load(
     )
     .await;
     match result {
-        Ok(report) => Ok(Loaded {
+        Ok((report, exit_code)) => Ok(Loaded {
             id: inst.id.clone(),
             container: inst.container_name(),
             role: role_name,
@@ -132,6 +136,7 @@ pub async fn load(
             summary: plan.summary(),
             notes: plan.notes(),
             report,
+            exit_code,
         }),
         Err(e) => {
             if fresh {
@@ -177,7 +182,7 @@ async fn start_instance(
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
     say: &(dyn Fn(&str) + Send + Sync),
-) -> Result<Vec<AgentReport>> {
+) -> Result<(Vec<AgentReport>, Option<i64>)> {
     let name = inst.container_name();
     if let Some(existing) = engine.inspect_container(&name).await? {
         if existing.running && !opts.new_instance {
@@ -251,7 +256,20 @@ async fn start_instance(
     };
     let delivered = report.into_inner().expect("report lock");
     match (result, delivered) {
-        (Ok(()), Some(r)) => Ok(r),
+        (Ok(()), Some(r)) if opts.detach => Ok((r, None)),
+        (Ok(()), Some(r)) => {
+            // The session ended: if the agent did, its exit code is the load's.
+            let running = engine
+                .inspect_container(&id)
+                .await?
+                .is_some_and(|c| c.running);
+            let code = if running {
+                None
+            } else {
+                Some(engine.wait_container(&id).await?)
+            };
+            Ok((r, code))
+        }
         (Ok(()), None) => bail!("internal: the bundle was not delivered"),
         // The session failed after a good handoff: the instance is fine.
         (Err(e), Some(_)) => Err(e),
