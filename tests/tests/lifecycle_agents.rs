@@ -457,3 +457,35 @@ engine_test!(only_the_modes_variable_is_exported, |kind| {
         );
     }
 });
+
+// An agent that cannot start: the attached load shows jackin-init's reason
+// and exits non-zero (it used to print nothing and exit 0).
+engine_test!(load_attached_reports_an_agent_that_cannot_start, |kind| {
+    let image =
+        jackin_tests::sandbox::derived_image(kind, "noclaude", "rm -f /usr/local/bin/claude");
+    let j = Jackin::new(kind, "noclaude");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, &image, &["claude"]);
+    let bin = jackin_tests::sandbox::jackin_bin().display().to_string();
+    let cmd = format!(
+        "{bin} load {role} --network none --engine {}; echo \"jackin-exit=$?\"",
+        kind.as_str()
+    );
+    let out = run_in_pty(
+        &cmd,
+        &j.env,
+        &j.cwd,
+        std::time::Duration::from_secs(30),
+        |o| o.contains("jackin-exit="),
+    );
+    assert!(
+        out.contains("`claude` was not found"),
+        "the reason is shown:\n{out}"
+    );
+    assert!(out.contains("the agent exited with status"), "{out}");
+    let code = out
+        .lines()
+        .find_map(|l| l.strip_prefix("jackin-exit="))
+        .expect("jackin exited");
+    assert_ne!(code.trim(), "0", "{out}");
+});
