@@ -479,3 +479,63 @@ engine_test!(
         );
     }
 );
+
+// C01 for every agent: an empty, `{}` or blanked host file is "no usable
+// login", and each container keeps its load-1 login.
+engine_test!(
+    blank_host_files_of_every_agent_keep_the_container_logins,
+    |kind| {
+        let e = engine(kind).await;
+        let j = Jackin::new(kind, "blankall");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude", "codex", "amp", "opencode"]);
+        let files = [
+            (
+                "claude",
+                ".claude/.credentials.json",
+                fixture("claude-valid.json"),
+                fixture("claude-blank-stub.json"),
+            ),
+            (
+                "codex",
+                ".codex/auth.json",
+                fixture("codex-apikey.json"),
+                br#"{"OPENAI_API_KEY":null,"tokens":null}"#.to_vec(),
+            ),
+            (
+                "amp",
+                ".local/share/amp/secrets.json",
+                fixture("amp-secrets.json"),
+                b"{}".to_vec(),
+            ),
+            (
+                "opencode",
+                ".local/share/opencode/auth.json",
+                fixture("opencode-auth.json"),
+                Vec::new(),
+            ),
+        ];
+        for (_, rel, valid, _) in &files {
+            j.write_home(rel, valid);
+        }
+        let l1 = j.load(&role, &[]);
+        for (agent, _, _, _) in &files {
+            assert_eq!(l1.report(agent)["result"], "synced", "{agent}");
+        }
+        j.ok(&["eject", &l1.id, "--engine", kind.as_str()]);
+        for (_, rel, _, blank) in &files {
+            j.write_home(rel, blank);
+        }
+        let l2 = j.load(&role, &[]);
+        for (agent, rel, valid, _) in &files {
+            assert_eq!(l2.report(agent)["result"], "kept", "{agent}: {}", l2.json);
+            assert_eq!(
+                read_file(&*e, &l2.container, &format!("/home/agent/{rel}"))
+                    .await
+                    .as_deref(),
+                Some(&valid[..]),
+                "{agent} keeps its login"
+            );
+        }
+    }
+);
