@@ -539,3 +539,40 @@ engine_test!(
         }
     }
 );
+
+// C06 the other way: api_key -> sync drops the variable, writes the file.
+engine_test!(api_key_then_sync_drops_the_variable, |kind| {
+    let e = engine(kind).await;
+    let mut j = Jackin::new(kind, "c06back");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["codex"]);
+    j.ok(&["config", "auth", "set", "api_key", "--agent", "codex"]);
+    j.ok(&["config", "env", "set", "OPENAI_API_KEY", "$HOST_OPENAI"]);
+    j.env.insert("HOST_OPENAI".into(), "sk-c06back-env".into());
+    let l1 = j.load(&role, &[]);
+    assert_eq!(
+        agent_env(&*e, &l1.container)
+            .await
+            .get("OPENAI_API_KEY")
+            .map(String::as_str),
+        Some("sk-c06back-env")
+    );
+    j.ok(&["eject", &l1.id, "--engine", kind.as_str()]);
+    let file = fixture("codex-apikey.json");
+    j.write_home(".codex/auth.json", &file);
+    j.ok(&["config", "auth", "set", "sync", "--agent", "codex"]);
+    let l2 = j.load(&role, &[]);
+    assert_eq!(l2.id, l1.id);
+    assert!(!agent_env(&*e, &l2.container)
+        .await
+        .contains_key("OPENAI_API_KEY"));
+    assert!(!exec_env(&*e, &l2.container, "codex")
+        .await
+        .contains_key("OPENAI_API_KEY"));
+    assert_eq!(
+        read_file(&*e, &l2.container, "/home/agent/.codex/auth.json")
+            .await
+            .as_deref(),
+        Some(&file[..])
+    );
+});
