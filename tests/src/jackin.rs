@@ -80,8 +80,12 @@ pub fn jackin_bin() -> &'static Path {
         let bin = profile_dir.join("jackin");
         locked("jackin-test-build-jackin.lock", || {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
+            let mut args = vec!["build", "-q", "-p", "jackin", "--bin", "jackin"];
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                args.push("--release");
+            }
             let out = Command::new(cargo)
-                .args(["build", "-q", "-p", "jackin", "--bin", "jackin"])
+                .args(&args)
                 .current_dir(workspace_root())
                 .output()
                 .expect("run cargo build -p jackin");
