@@ -161,7 +161,7 @@ engine_test!(hardline_new_agent_session_is_logged_in, |kind| {
             &cmd,
             &j.env,
             &j.cwd,
-            std::time::Duration::from_secs(30),
+            jackin_tests::sandbox::PTY_TIMEOUT,
             |o| o.contains("env:USER=agent\n"),
         )
     };
@@ -322,7 +322,7 @@ engine_test!(load_attached_shows_the_agents_first_output, |kind| {
         &cmd,
         &j.env,
         &j.cwd,
-        std::time::Duration::from_secs(20),
+        jackin_tests::sandbox::PTY_TIMEOUT,
         |o| o.contains("env:USER=agent\n"),
     );
     for want in ["uid=1000", "home=/home/agent", "agent=codex"] {
@@ -356,7 +356,7 @@ engine_test!(
             &j.env,
             &j.cwd,
             b"echo \"id=$(id -u):$(id -g) home=$HOME pwd=$(pwd)\"; exit 7\n",
-            std::time::Duration::from_secs(30),
+            jackin_tests::sandbox::PTY_TIMEOUT,
             |o| o.contains("jackin-exit="),
         );
         let want = format!("id=1000:1000 home=/home/agent pwd={}", j.cwd.display());
@@ -475,7 +475,7 @@ engine_test!(load_attached_reports_an_agent_that_cannot_start, |kind| {
         &cmd,
         &j.env,
         &j.cwd,
-        std::time::Duration::from_secs(30),
+        jackin_tests::sandbox::PTY_TIMEOUT,
         |o| o.contains("jackin-exit="),
     );
     assert!(

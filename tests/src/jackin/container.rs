@@ -117,9 +117,9 @@ pub async fn cmdlines(e: &dyn Engine, container: &str) -> Vec<u8> {
 
 /// The environment of the container's main agent process: the probe's
 /// `sleep 1000000` that `jackin-init run` became (parent: the engine's init,
-/// pid 1). Waits up to 10 s for it to appear.
+/// pid 1). Waits up to 60 s for it to appear (slow engines under load).
 pub async fn agent_env(e: &dyn Engine, container: &str) -> BTreeMap<String, String> {
-    for _ in 0..100 {
+    for _ in 0..600 {
         let ps = processes(e, container).await;
         if let Some((pid, _, _)) = ps
             .iter()
@@ -175,6 +175,11 @@ pub async fn exec_env(e: &dyn Engine, container: &str, agent: &str) -> BTreeMap<
     );
     parse_env(&o.stdout, b'\n')
 }
+
+/// How long a terminal session in a test may take to show what it must:
+/// generous, because the engines slow down a lot when the machine is busy
+/// (a test stops waiting as soon as the output is complete).
+pub const PTY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Runs `cmd` (a shell command line) under a pseudo-terminal with
 /// `script -qec CMD /dev/null` in its own process group, collects its
