@@ -489,3 +489,36 @@ engine_test!(load_attached_reports_an_agent_that_cannot_start, |kind| {
         .expect("jackin exited");
     assert_ne!(code.trim(), "0", "{out}");
 });
+
+// `hardline --shell` opens the user's own shell from the image's
+// /etc/passwd (it used to be a fixed /bin/sh).
+engine_test!(hardline_shell_is_the_users_login_shell, |kind| {
+    let image = jackin_tests::sandbox::derived_image(
+        kind,
+        "ashuser",
+        "sed -i 's#^agent:\\(.*\\):/bin/sh$#agent:\\1:/bin/ash#' /etc/passwd && grep -q ':/bin/ash$' /etc/passwd",
+    );
+    let j = Jackin::new(kind, "ashuser");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, &image, &["claude"]);
+    let l = j.load(&role, &[]);
+    let bin = jackin_tests::sandbox::jackin_bin().display().to_string();
+    let cmd = format!(
+        "{bin} hardline {} --shell --engine {}; echo \"jackin-exit=$?\"",
+        l.id,
+        kind.as_str()
+    );
+    let out = jackin_tests::sandbox::run_in_pty_input(
+        &cmd,
+        &j.env,
+        &j.cwd,
+        b"echo \"shell=$0 user=$(id -un)\"; exit 0\n",
+        jackin_tests::sandbox::PTY_TIMEOUT,
+        |o| o.contains("jackin-exit="),
+    );
+    assert!(
+        out.lines().any(|l| l.trim() == "shell=/bin/ash user=agent"),
+        "{out}"
+    );
+    assert!(out.contains("jackin-exit=0"), "{out}");
+});
