@@ -241,3 +241,61 @@ engine_test!(
         );
     }
 );
+
+// A handoff that receive refuses (the image plants a link where Claude's
+// folder goes): load fails with receive's reason, attached or detached,
+// and leaves no container, volume or index entry behind.
+engine_test!(refused_handoff_leaves_nothing_behind, |kind| {
+    let e = engine(kind).await;
+    let image = derived_image(kind, "linkedclaude", "ln -s /etc /home/agent/.claude");
+    let j = Jackin::new(kind, "refusedhandoff");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, &image, &["claude"]);
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    let (r, v) = j.load_raw(&role, &[]);
+    assert!(v.is_none());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("symbolic link") && r.stderr.contains(".claude"),
+        "{}",
+        r.stderr
+    );
+
+    let bin = jackin_tests::sandbox::jackin_bin().display().to_string();
+    let cmd = format!(
+        "{bin} load {role} --network none --engine {}; echo \"jackin-exit=$?\"",
+        kind.as_str()
+    );
+    let out = jackin_tests::sandbox::run_in_pty(
+        &cmd,
+        &j.env,
+        &j.cwd,
+        jackin_tests::sandbox::PTY_TIMEOUT,
+        |o| o.contains("jackin-exit="),
+    );
+    assert!(out.contains("symbolic link"), "{out}");
+    assert!(out.contains("jackin-exit=1"), "{out}");
+
+    let cs = e
+        .list_containers(&[("io.jackin.role", Some(role.as_str()))])
+        .await
+        .unwrap();
+    assert!(cs.is_empty(), "{cs:?}");
+    let index = std::fs::read_to_string(j.data_dir.join("instances.json")).unwrap_or_default();
+    assert!(!index.contains(&role), "{index}");
+    let vols = jackin_tests::sandbox::engine_cli(kind, e.socket())
+        .args([
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("label=io.jackin.role={role}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&vols.stdout).trim(),
+        "",
+        "volumes left"
+    );
+});
