@@ -139,7 +139,14 @@ pub async fn load(
             exit_code,
         }),
         Err(e) => {
-            if fresh {
+            // Undo only what is ours: a concurrent load of the same
+            // instance may own a container by now (then its home and index
+            // entry stay).
+            let taken = engine
+                .list_containers(&[(super::LABEL_INSTANCE, Some(inst.id.as_str()))])
+                .await
+                .map_or(true, |cs| !cs.is_empty());
+            if fresh && !taken {
                 let _ = engine.volume_remove(&inst.volume_name()).await;
                 let _ = store.remove(&inst.id);
             }
@@ -194,6 +201,20 @@ async fn start_instance(
                 inst.id
             );
         }
+        // Created but never started: another `jackin load` of this
+        // instance is starting it right now (or one died half-way); never
+        // pull it from under a running load.
+        if existing.state == "created" {
+            bail!(
+                "instance {} (role '{role_name}', {}) is being started by another 'jackin load' \
+                 (container {name} exists but has not started): attach with 'jackin hardline {}' \
+                 once it runs, or remove a leftover with 'jackin eject {}'",
+                inst.id,
+                target.key(),
+                inst.id,
+                inst.id
+            );
+        }
         engine.remove_container(&existing.id, true).await?;
     }
     let lbls = labels(inst, role_agents);
@@ -235,7 +256,23 @@ async fn start_instance(
         init: true,
         network: opts.network.clone(),
     };
-    let id = engine.create_container(&spec).await?;
+    let id = match engine.create_container(&spec).await {
+        Ok(id) => id,
+        // Another `jackin load` of the same instance won the race for the name.
+        // (Docker may answer the name conflict before the other container
+        // can be inspected; both engines say "already in use".)
+        Err(e) => match engine.inspect_container(&name).await {
+            Ok(found) if found.is_some() || e.to_string().contains("already in use") => bail!(
+                "instance {} (role '{role_name}', {}) was just started by another 'jackin load' \
+                 as container {name}: attach with 'jackin hardline {}', or start a second one \
+                 with 'jackin load --new-instance'",
+                inst.id,
+                target.key(),
+                inst.id
+            ),
+            _ => return Err(e.into()),
+        },
+    };
     let report = std::sync::Mutex::new(None);
     let start_and_deliver = async {
         engine.start_container(&id).await?;
