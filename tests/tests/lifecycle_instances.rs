@@ -209,3 +209,57 @@ engine_test!(stopped_instance_is_reported_and_reloaded, |kind| {
         Some(&b"kept\n"[..])
     );
 });
+
+// Two `jackin load` of the same role and workspace at once: one starts the
+// instance, the other points to hardline; the winner's home and index
+// entry survive the loser's cleanup.
+engine_test!(concurrent_loads_start_one_instance, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "concurrent");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    let args = [
+        "load",
+        role.as_str(),
+        "--json",
+        "--network",
+        "none",
+        "--engine",
+        kind.as_str(),
+    ];
+    let a = j
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = j
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let ok: Vec<_> = outs.iter().filter(|o| o.status.success()).collect();
+    let failed: Vec<_> = outs.iter().filter(|o| !o.status.success()).collect();
+    assert_eq!(
+        ok.len(),
+        1,
+        "exactly one load starts the instance: {outs:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&ok[0].stdout).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    j.track(&id);
+    let err = String::from_utf8_lossy(&failed[0].stderr);
+    assert_eq!(failed[0].status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("jackin hardline {id}")),
+        "the other points to hardline: {err}"
+    );
+    assert_eq!(
+        state(&*e, &j, &id).await,
+        (true, true, true),
+        "container, home and index entry"
+    );
+    assert_eq!(ps_state(&j, &id).as_deref(), Some("running"));
+});
