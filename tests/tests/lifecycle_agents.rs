@@ -250,7 +250,7 @@ engine_test!(auth_sync_updates_a_running_instance, |kind| {
     let c = l.container.as_str();
     let cred = "/home/agent/.claude/.credentials.json";
     let started = e.inspect_container_json(c).await.unwrap().unwrap()["State"]["StartedAt"].clone();
-    let pid_before = agent_pid(&*e, c).await;
+    let pid_before = jackin_tests::sandbox::agent_pid(&*e, c).await;
 
     let fresh = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-refreshed","refreshToken":"sk-ant-ort01-refreshed","expiresAt":4102444800000,"scopes":["user:inference","user:profile"],"subscriptionType":"max"}}"#;
     j.write_home(".claude/.credentials.json", fresh);
@@ -265,7 +265,7 @@ engine_test!(auth_sync_updates_a_running_instance, |kind| {
     let after = e.inspect_container_json(c).await.unwrap().unwrap()["State"]["StartedAt"].clone();
     assert_eq!(after, started, "the container was restarted");
     assert_eq!(
-        agent_pid(&*e, c).await,
+        jackin_tests::sandbox::agent_pid(&*e, c).await,
         pid_before,
         "the agent was restarted"
     );
@@ -297,15 +297,6 @@ engine_test!(auth_sync_updates_a_running_instance, |kind| {
     j.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
     assert_eq!(read_file(&*e, c, cred).await.as_deref(), Some(&b"{}"[..]));
 });
-
-async fn agent_pid(e: &dyn jackin_tests::Engine, c: &str) -> u32 {
-    jackin_tests::sandbox::processes(e, c)
-        .await
-        .into_iter()
-        .find(|(_, ppid, cmd)| *ppid == 1 && cmd.starts_with("sleep 1000000"))
-        .map(|(pid, _, _)| pid)
-        .expect("agent process")
-}
 
 // `jackin load` attached to a terminal shows the agent from its very first
 // output (a TUI agent draws its first screen right after the handoff).

@@ -149,14 +149,12 @@ engine_test!(container_layout_follows_the_spec, |kind| {
             .as_deref(),
         Some(&b"workspace file\n"[..])
     );
+    // The agent, as the engine init's child (agent_pid waits for it).
+    let agent = jackin_tests::sandbox::agent_pid(&*e, c).await;
     let ps = jackin_tests::sandbox::processes(&*e, c).await;
-    let agent = ps
-        .iter()
-        .find(|(_, ppid, cmd)| *ppid == 1 && cmd.starts_with("sleep 1000000"))
-        .unwrap_or_else(|| panic!("{ps:?}"));
     let pid1 = &ps.iter().find(|p| p.0 == 1).unwrap().2;
     assert!(pid1.contains("init"), "pid 1 is the engine's init: {pid1}");
-    let proc_dir = format!("/proc/{}", agent.0);
+    let proc_dir = format!("/proc/{agent}");
     assert_eq!(stat(&*e, c, &proc_dir).await.unwrap().uid, 1000);
     // Root in the container may not look into another user's process.
     let o = as_user(&*e, c, &format!("readlink {proc_dir}/cwd")).await;

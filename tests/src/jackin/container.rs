@@ -115,40 +115,18 @@ pub async fn cmdlines(e: &dyn Engine, container: &str) -> Vec<u8> {
         .stdout
 }
 
-/// The environment of the container's main agent process: the probe's
-/// `sleep 1000000` that `jackin-init run` became (parent: the engine's init,
-/// pid 1). Waits up to 60 s for it to appear (slow engines under load).
-pub async fn agent_env(e: &dyn Engine, container: &str) -> BTreeMap<String, String> {
+/// The pid of the container's main agent process: the probe's
+/// `sleep 1000000` that `jackin-init run` became (parent: the engine's
+/// init, pid 1). Waits up to 60 s for it to appear (slow engines under
+/// load); panics with the process list otherwise.
+pub async fn agent_pid(e: &dyn Engine, container: &str) -> u32 {
     for _ in 0..600 {
         let ps = processes(e, container).await;
         if let Some((pid, _, _)) = ps
             .iter()
             .find(|(_, ppid, c)| *ppid == 1 && c.starts_with("sleep 1000000"))
         {
-            // Root in a container has no CAP_SYS_PTRACE: read it as its owner.
-            let proc_dir = format!("/proc/{pid}");
-            let owner = stat(e, container, &proc_dir)
-                .await
-                .expect("agent process")
-                .uid;
-            let o = e
-                .exec(
-                    container,
-                    &ExecSpec {
-                        cmd: vec!["cat".into(), format!("{proc_dir}/environ")],
-                        user: Some(owner.to_string()),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .unwrap_or_else(|err| panic!("exec cat environ in {container}: {err}"));
-            assert_eq!(
-                o.exit_code,
-                0,
-                "read environ of {pid} as uid {owner}: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            return parse_env(&o.stdout, 0);
+            return *pid;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -156,6 +134,35 @@ pub async fn agent_env(e: &dyn Engine, container: &str) -> BTreeMap<String, Stri
         "no agent process (sleep 1000000 under pid 1) in {container}: {:?}",
         processes(e, container).await
     )
+}
+
+/// The environment of the container's main agent process ([`agent_pid`]).
+pub async fn agent_env(e: &dyn Engine, container: &str) -> BTreeMap<String, String> {
+    let pid = agent_pid(e, container).await;
+    // Root in a container has no CAP_SYS_PTRACE: read it as its owner.
+    let proc_dir = format!("/proc/{pid}");
+    let owner = stat(e, container, &proc_dir)
+        .await
+        .expect("agent process")
+        .uid;
+    let o = e
+        .exec(
+            container,
+            &ExecSpec {
+                cmd: vec!["cat".into(), format!("{proc_dir}/environ")],
+                user: Some(owner.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|err| panic!("exec cat environ in {container}: {err}"));
+    assert_eq!(
+        o.exit_code,
+        0,
+        "read environ of {pid} as uid {owner}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    parse_env(&o.stdout, 0)
 }
 
 /// The environment `jackin-init exec --agent AGENT -- env` gives a new
