@@ -189,7 +189,7 @@ pub fn receive<R: Read>(input: R, root: &Root) -> Result<Vec<Report>> {
         uid: user.uid,
         gid: user.gid,
     };
-    home::adopt_root_owned_home(&home_fd, &user.home, owner)?;
+    home::own_home(&home_fd, &user.home, owner)?;
     let mut reports = Vec::new();
     for (plan, steps) in bundle.manifest.agents.iter().zip(plans) {
         let mut files = Vec::new();

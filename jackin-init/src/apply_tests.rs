@@ -538,15 +538,24 @@ fn set_merges_objects_recursively_and_keeps_other_projects() {
 }
 
 #[test]
-fn a_root_owned_home_is_given_to_the_user() {
+fn a_root_owned_home_is_given_to_the_user_but_not_by_a_refused_bundle() {
     let fx = fx();
-    std::os::unix::fs::chown(&fx.home, Some(0), Some(0)).unwrap();
-    run(
-        &fx,
-        vec![agent("codex", "ignore", Action::Revoked, vec![], &[])],
+    std::fs::set_permissions(&fx.home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(meta(&fx.home), (0o755, 0, 0));
+    // Refused (symlink on the way): the home keeps its owner.
+    std::os::unix::fs::symlink("/etc", fx.home.join(".codex")).unwrap();
+    let bad = agent(
+        "codex",
+        "sync",
+        Action::Synced,
+        vec![write(".codex/auth.json", "a")],
         &[],
-    )
-    .unwrap();
-    let md = std::fs::metadata(&fx.home).unwrap();
-    assert_eq!((md.uid(), md.gid()), (UID, GID));
+    );
+    assert!(run(&fx, vec![bad], &[("a", b"{}")]).is_err());
+    assert_eq!(meta(&fx.home), (0o755, 0, 0));
+    std::fs::remove_file(fx.home.join(".codex")).unwrap();
+    // Applied: the home folder itself now belongs to the user, mode kept.
+    let ok = agent("claude", "ignore", Action::Revoked, vec![], &[]);
+    run(&fx, vec![ok], &[]).unwrap();
+    assert_eq!(meta(&fx.home), (0o755, UID, GID));
 }

@@ -330,21 +330,26 @@ pub fn repair(dir: &OwnedFd, home: &str, comps: &[&str], owner: Owner) -> Result
     Ok(true)
 }
 
-/// Gives a root-owned home folder to the target user. A fresh named volume
-/// mounted where the image has no home folder comes up owned by root, and
-/// the agents could not write beside their files (Claude's `.claude.json`,
-/// Amp's `device-id.json`). A home owned by anyone else is left alone.
-pub fn adopt_root_owned_home(home_fd: &OwnedFd, home: &str, owner: Owner) -> Result<()> {
+/// Makes the home folder itself belong to the user: an image without the
+/// home folder, or with a root-owned one, gives a fresh home volume owned
+/// by root, where the agent cannot create its own files (Claude rewrites
+/// `~/.claude.json` through a temporary file beside it). Only the folder
+/// is changed (not its contents, not its mode). Returns `true` when the
+/// owner was changed.
+///
+/// Errors: the folder cannot be inspected or its owner cannot be set.
+pub fn own_home(home_fd: &OwnedFd, home: &str, owner: Owner) -> Result<bool> {
     let st = fstat(home_fd.as_raw_fd()).map_err(|e| os_error("inspect", home, &[], e))?;
-    if st.st_uid == 0 && owner.uid != 0 {
-        nix::unistd::fchown(
-            home_fd.as_raw_fd(),
-            Some(nix::unistd::Uid::from_raw(owner.uid)),
-            Some(nix::unistd::Gid::from_raw(owner.gid)),
-        )
-        .map_err(|e| os_error("set the owner of", home, &[], e))?;
+    if st.st_uid == owner.uid && st.st_gid == owner.gid {
+        return Ok(false);
     }
-    Ok(())
+    fchown(
+        home_fd.as_raw_fd(),
+        Some(Uid::from_raw(owner.uid)),
+        Some(Gid::from_raw(owner.gid)),
+    )
+    .map_err(|e| os_error("set the owner of", home, &[], e))?;
+    Ok(true)
 }
 
 /// Deletes a file (the link itself: a symlink is never followed). A file

@@ -187,6 +187,20 @@ pub fn launch(root: &Root, req: &Launch) -> Error {
     }
 }
 
+/// The command for "no command given": the user's own shell from
+/// `/etc/passwd` as a login shell (`-l`, understood by sh, dash, ash, bash,
+/// zsh and fish); `/bin/sh -l` when the account's shell refuses logins
+/// (`nologin`, `false`) or is empty.
+pub fn login_shell(shell: &str) -> Vec<OsString> {
+    let base = shell.rsplit('/').next().unwrap_or("");
+    let shell = if shell.is_empty() || base == "nologin" || base == "false" {
+        "/bin/sh"
+    } else {
+        shell
+    };
+    vec![OsString::from(shell), OsString::from("-l")]
+}
+
 fn try_launch(root: &Root, req: &Launch) -> Result<std::convert::Infallible> {
     wait_ready(root, req.kind, req.timeout)?;
     let user = read_user(root)?;
@@ -196,7 +210,7 @@ fn try_launch(root: &Root, req: &Launch) -> Result<std::convert::Infallible> {
     };
     let env = child_env(std::env::vars_os(), &user, &agent_env);
     let command = if req.command.is_empty() {
-        vec![OsString::from(&user.shell)]
+        login_shell(&user.shell)
     } else {
         req.command.clone()
     };
@@ -353,5 +367,22 @@ mod tests {
             None
         );
         assert_eq!(find_program(OsStr::new("./x"), None), Some("./x".into()));
+    }
+
+    #[test]
+    fn no_command_means_the_users_own_login_shell() {
+        let v = |s: &str| login_shell(s);
+        assert_eq!(
+            v("/bin/bash"),
+            vec![OsString::from("/bin/bash"), "-l".into()]
+        );
+        assert_eq!(v("/usr/bin/zsh")[0], OsString::from("/usr/bin/zsh"));
+        for refusing in ["", "/usr/sbin/nologin", "/bin/false", "/sbin/nologin"] {
+            assert_eq!(
+                v(refusing),
+                vec![OsString::from("/bin/sh"), "-l".into()],
+                "{refusing:?}"
+            );
+        }
     }
 }

@@ -128,6 +128,16 @@ pub struct LaunchPlan {
 }
 
 impl LaunchPlan {
+    /// Whether some agent's env carries a variable that relocates an
+    /// agent folder (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `XDG_DATA_HOME`):
+    /// such a plan must be built with [`LaunchTarget::container_home`] so
+    /// the agents get absolute paths.
+    pub fn uses_relocation(&self) -> bool {
+        self.agents
+            .iter()
+            .any(|a| a.env.keys().any(|k| files::is_relocation_var(k)))
+    }
+
     /// The one-line launch summary, e.g.
     /// `auth: claude sync (host login) · codex api_key (OPENAI_API_KEY from workspace) · amp ignore · opencode sync (no host login, kept container login)`.
     pub fn summary(&self) -> String {

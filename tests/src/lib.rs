@@ -11,6 +11,8 @@
 //! - [`Cleanup`]: removes test containers and volumes even when a test panics.
 
 pub mod image;
+#[path = "jackin.rs"]
+pub mod sandbox; // `jackin` would shadow the jackin crate here
 
 pub use image::{ensure_probe_image, ensure_probe_node_image, PROBE_IMAGE, PROBE_NODE_IMAGE};
 pub use jackin::config::EngineKind;

@@ -67,27 +67,42 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     };
     let host_env = crate::env::host_env_snapshot();
     let detach = opts.detach;
-    block_on(async {
-        let loaded = load(cfg, &opts, &host_env, &cwd).await?;
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&loaded)?);
-        } else {
-            ctx.say(&loaded.summary);
-            for n in &loaded.notes {
-                ctx.say(format!("note: {n}"));
-            }
+    let quiet = ctx.quiet;
+    let say = move |line: &str| {
+        if !quiet {
+            // Before raw mode: a plain line on the terminal.
+            println!("{line}");
         }
-        if detach {
-            if !a.json {
-                ctx.say(format!(
-                    "started instance {} (container {}); attach with 'jackin hardline {}'",
-                    loaded.id, loaded.container, loaded.id
-                ));
-            }
-            return Ok(());
+    };
+    // Attached (not detach): load prints the summary, then runs the
+    // session attached from before the start, and returns at its end.
+    let loaded = block_on(async { load(cfg, &opts, &host_env, &cwd, &say).await })?;
+    if !detach {
+        return match loaded.exit_code {
+            Some(code) if code != 0 => Err(CliError {
+                code: code.clamp(1, 255) as u8,
+                message: format!(
+                    "the agent exited with status {code} (instance {}; see 'jackin ps', start it again with 'jackin load')",
+                    loaded.id
+                ),
+                hint: None,
+            }),
+            _ => Ok(()),
+        };
+    }
+    if a.json {
+        let json = serde_json::to_string_pretty(&loaded)
+            .map_err(|e| CliError::failure(format!("cannot print the result as JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        ctx.say(&loaded.summary);
+        for n in &loaded.notes {
+            ctx.say(format!("note: {n}"));
         }
-        let engine = crate::engine::connect(opts.engine, opts.host.as_deref()).await?;
-        engine.attach(&loaded.container).await?;
-        Ok(())
-    })
+        ctx.say(format!(
+            "started instance {} (container {}); attach with 'jackin hardline {}'",
+            loaded.id, loaded.container, loaded.id
+        ));
+    }
+    Ok(())
 }

@@ -17,6 +17,11 @@ pub use connect::{candidate_sockets, connect, SocketCandidate};
 use crate::config::EngineKind;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed, sendable future (the `before` step of [`Engine::attach_after`]).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A bind mount of a host path into the container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +201,31 @@ pub enum EngineError {
     Terminal(String),
 }
 
+/// Why [`Engine::attach_after`] failed: the engine, or the `before` step.
+#[derive(Debug)]
+pub(crate) enum AttachError {
+    /// Connecting or the session failed.
+    Engine(EngineError),
+    /// The `before` step failed; its error is passed on unchanged.
+    Before(anyhow::Error),
+}
+
+impl From<EngineError> for AttachError {
+    fn from(e: EngineError) -> Self {
+        AttachError::Engine(e)
+    }
+}
+
+impl AttachError {
+    /// The error as `anyhow`, `before`'s own error unchanged.
+    pub(crate) fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            AttachError::Engine(e) => e.into(),
+            AttachError::Before(e) => e,
+        }
+    }
+}
+
 /// Result alias for engine operations.
 pub type Result<T> = std::result::Result<T, EngineError>;
 
@@ -249,6 +279,20 @@ pub trait Engine: Send + Sync {
     /// Attaches this terminal to the container's main process (created with
     /// `tty: true`) until it exits or the stream ends.
     async fn attach(&self, id: &str) -> Result<()>;
+    /// Attaches this terminal to the main process of container `id`
+    /// *before* running `before` (which starts the container and hands the
+    /// bundle over), then runs the session like [`Engine::attach`]. Nothing
+    /// the main process prints after `before` is lost (the output waits in
+    /// the attach stream), as with `docker run -it`; a plain attach after
+    /// the start would miss an agent's first screen.
+    ///
+    /// Errors: the attach fails (engine error), or `before` fails (its
+    /// error, unchanged; no session is started).
+    async fn attach_after<'a>(
+        &'a self,
+        id: &'a str,
+        before: BoxFuture<'a, anyhow::Result<()>>,
+    ) -> anyhow::Result<()>;
     /// Creates a named volume with labels (exists already: not an error).
     async fn volume_create(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()>;
     /// Whether the named volume exists.

@@ -2,7 +2,7 @@
 //! host now, without a restart (SPEC §7, §9).
 
 use super::image_user::image_user;
-use super::provision::{deliver, plan_for, AgentReport};
+use super::provision::{deliver, plan_in_home, refused, AgentReport};
 use super::select::select;
 use super::target::{self, Target};
 use super::Store;
@@ -47,7 +47,6 @@ pub async fn auth_sync(
                 f.instance.role, f.instance.id
             )
         })?;
-        let plan = plan_for(&cfg, &target, &f.instance.role, host_env)?;
         let image = engine.image_inspect(&c.image).await?.with_context(|| {
             format!("image '{}' of instance {} is gone", c.image, f.instance.id)
         })?;
@@ -60,6 +59,8 @@ pub async fn auth_sync(
             store.dir(),
         )
         .await?;
+        let plan = plan_in_home(&cfg, &target, &f.instance.role, host_env, Some(&user.home))
+            .map_err(refused)?;
         let report = deliver(engine, &c.id, &plan, &user.name).await?;
         out.push(Synced {
             id: f.instance.id.clone(),

@@ -37,7 +37,9 @@ pub fn session_cmd(session: &Session) -> Result<Vec<String>> {
             cmd.extend(spec.launch.iter().map(|s| s.to_string()));
             cmd.extend(args.iter().cloned());
         }
-        Session::Shell => cmd.extend(["--".to_string(), "/bin/sh".to_string(), "-l".to_string()]),
+        // No command: jackin-init runs the user's own login shell (from the
+        // image's /etc/passwd), not a fixed /bin/sh.
+        Session::Shell => {}
     }
     Ok(cmd)
 }

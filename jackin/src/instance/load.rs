@@ -4,7 +4,7 @@
 
 use super::image_user::image_user;
 use super::init_bin::{self, CONTAINER_PATH};
-use super::provision::{deliver, plan_for, AgentReport};
+use super::provision::{deliver, plan_in_home, refused, AgentReport};
 use super::target::{self, Target};
 use super::{labels, Instance, Store};
 use crate::config::{Config, EngineKind};
@@ -42,28 +42,41 @@ pub struct Loaded {
     pub summary: String,
     pub notes: Vec<String>,
     pub report: Vec<AgentReport>,
+    /// Attached loads only: the exit code of the agent when it ended during
+    /// the session (`None`: detached, or still running after the session).
+    #[serde(skip)]
+    pub exit_code: Option<i64>,
 }
 
 /// Runs `jackin load`. Validation (SPEC §6) happens before the engine is
 /// contacted; after that, a failure removes what this load created, so no
 /// half-made instance stays in the index.
+///
+/// Without `opts.detach` this also runs the attached session: `say` gets
+/// the auth summary and notes first, then the terminal is attached to the
+/// container *before* it starts (so the agent's first output is not lost),
+/// and `load` returns when the session ends. With `opts.detach`, `say` is
+/// not called (the caller prints what it wants from [`Loaded`]).
 pub async fn load(
     mut cfg: Config,
     opts: &LoadOptions,
     host_env: &HostEnv,
     cwd: &Path,
+    say: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Loaded> {
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
     let role = cfg.roles[&role_name].clone();
     let agent = target::resolve_agent(&role_name, &role, opts.agent.as_deref())?;
-    let plan = plan_for(&cfg, &target, &role_name, host_env)?;
-    if opts.debug {
-        for line in plan.env_debug() {
-            tracing::debug!("{line}");
-        }
-    }
+    // Validation before the engine is contacted. Where an agent folder is
+    // relocated, the final plan needs the image user's home (below); an
+    // absolute relocation path can only be checked then.
+    let early = match plan_in_home(&cfg, &target, &role_name, host_env, None) {
+        Ok(p) => Some(p),
+        Err(crate::plan::LaunchError::ContainerPath { .. }) => None,
+        Err(e) => return Err(refused(e)),
+    };
     let init = init_bin::locate()?;
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
@@ -92,6 +105,17 @@ pub async fn load(
         store.dir(),
     )
     .await?;
+    let plan = match early {
+        Some(p) if !p.uses_relocation() => p,
+        _ => {
+            plan_in_home(&cfg, &target, &role_name, host_env, Some(&user.home)).map_err(refused)?
+        }
+    };
+    if opts.debug {
+        for line in plan.env_debug() {
+            tracing::debug!("{line}");
+        }
+    }
 
     let (inst, fresh) = store.assign(
         &target.key(),
@@ -111,10 +135,11 @@ pub async fn load(
         &user,
         opts,
         &plan,
+        say,
     )
     .await;
     match result {
-        Ok(report) => Ok(Loaded {
+        Ok((report, exit_code)) => Ok(Loaded {
             id: inst.id.clone(),
             container: inst.container_name(),
             role: role_name,
@@ -124,9 +149,17 @@ pub async fn load(
             summary: plan.summary(),
             notes: plan.notes(),
             report,
+            exit_code,
         }),
         Err(e) => {
-            if fresh {
+            // Undo only what is ours: a concurrent load of the same
+            // instance may own a container by now (then its home and index
+            // entry stay).
+            let taken = engine
+                .list_containers(&[(super::LABEL_INSTANCE, Some(inst.id.as_str()))])
+                .await
+                .map_or(true, |cs| !cs.is_empty());
+            if fresh && !taken {
                 let _ = engine.volume_remove(&inst.volume_name()).await;
                 let _ = store.remove(&inst.id);
             }
@@ -168,7 +201,8 @@ async fn start_instance(
     user: &jackin_init::passwd::TargetUser,
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
-) -> Result<Vec<AgentReport>> {
+    say: &(dyn Fn(&str) + Send + Sync),
+) -> Result<(Vec<AgentReport>, Option<i64>)> {
     let name = inst.container_name();
     if let Some(existing) = engine.inspect_container(&name).await? {
         if existing.running && !opts.new_instance {
@@ -177,6 +211,20 @@ async fn start_instance(
                  attach with 'jackin hardline {}', or start a second one with 'jackin load --new-instance'",
                 inst.id,
                 target.key(),
+                inst.id
+            );
+        }
+        // Created but never started: another `jackin load` of this
+        // instance is starting it right now (or one died half-way); never
+        // pull it from under a running load.
+        if existing.state == "created" {
+            bail!(
+                "instance {} (role '{role_name}', {}) is being started by another 'jackin load' \
+                 (container {name} exists but has not started): attach with 'jackin hardline {}' \
+                 once it runs, or remove a leftover with 'jackin eject {}'",
+                inst.id,
+                target.key(),
+                inst.id,
                 inst.id
             );
         }
@@ -221,15 +269,61 @@ async fn start_instance(
         init: true,
         network: opts.network.clone(),
     };
-    let id = engine.create_container(&spec).await?;
-    let delivered = async {
+    let id = match engine.create_container(&spec).await {
+        Ok(id) => id,
+        // Another `jackin load` of the same instance won the race for the name.
+        // (Docker may answer the name conflict before the other container
+        // can be inspected; both engines say "already in use".)
+        Err(e) => match engine.inspect_container(&name).await {
+            Ok(found) if found.is_some() || e.to_string().contains("already in use") => bail!(
+                "instance {} (role '{role_name}', {}) was just started by another 'jackin load' \
+                 as container {name}: attach with 'jackin hardline {}', or start a second one \
+                 with 'jackin load --new-instance'",
+                inst.id,
+                target.key(),
+                inst.id
+            ),
+            _ => return Err(e.into()),
+        },
+    };
+    let report = std::sync::Mutex::new(None);
+    let start_and_deliver = async {
         engine.start_container(&id).await?;
-        deliver(engine, &id, plan, &user.name).await
-    }
-    .await;
-    match delivered {
-        Ok(r) => Ok(r),
-        Err(e) => {
+        let r = deliver(engine, &id, plan, &user.name).await?;
+        *report.lock().expect("report lock") = Some(r);
+        anyhow::Ok(())
+    };
+    let result = if opts.detach {
+        start_and_deliver.await
+    } else {
+        say(&plan.summary());
+        for n in plan.notes() {
+            say(&format!("note: {n}"));
+        }
+        // Attach first: output printed right after the handoff waits in
+        // the attach stream instead of being lost.
+        engine.attach_after(&id, Box::pin(start_and_deliver)).await
+    };
+    let delivered = report.into_inner().expect("report lock");
+    match (result, delivered) {
+        (Ok(()), Some(r)) if opts.detach => Ok((r, None)),
+        (Ok(()), Some(r)) => {
+            // The session ended: if the agent did, its exit code is the load's.
+            let running = engine
+                .inspect_container(&id)
+                .await?
+                .is_some_and(|c| c.running);
+            let code = if running {
+                None
+            } else {
+                Some(engine.wait_container(&id).await?)
+            };
+            Ok((r, code))
+        }
+        (Ok(()), None) => bail!("internal: the bundle was not delivered"),
+        // The session failed after a good handoff: the instance is fine.
+        (Err(e), Some(_)) => Err(e),
+        (Err(e), None) => {
             let _ = engine.remove_container(&id, true).await;
             Err(e)
         }

@@ -31,14 +31,33 @@ pub fn plan_for(
     role: &str,
     host_env: &HostEnv,
 ) -> Result<LaunchPlan> {
+    plan_in_home(cfg, target, role, host_env, None).map_err(refused)
+}
+
+/// The plan for `target` and `role` with the container user's `home`
+/// (`/home/agent`, from the image's `/etc/passwd`) when known: relocation
+/// variables of the operator env (`CLAUDE_CONFIG_DIR = "~/x"` or
+/// `"/home/agent/x"`) are then placed under that home and given to the
+/// agents as absolute paths (no program expands a `~` in an env value).
+pub fn plan_in_home(
+    cfg: &Config,
+    target: &Target,
+    role: &str,
+    host_env: &HostEnv,
+    home: Option<&str>,
+) -> std::result::Result<LaunchPlan, plan::LaunchError> {
     let lt = LaunchTarget {
         workspace: target.workspace.clone(),
         role: role.to_string(),
-        container_home: None,
+        container_home: home.map(str::to_string),
         workdir: Some(target.workdir.display().to_string()),
     };
     plan::build(cfg, &lt, host_env)
-        .map_err(|e| anyhow::Error::msg(e.to_string()).context(LaunchRefused))
+}
+
+/// A plan error as the launch refusal (the full SPEC §6 report).
+pub fn refused(e: plan::LaunchError) -> anyhow::Error {
+    anyhow::Error::msg(e.to_string()).context(LaunchRefused)
 }
 
 /// Marker context: the launch was refused before anything was created; the

@@ -7,8 +7,9 @@ mod spec;
 
 use super::tty::{self, Resize, TokioSink};
 use super::{
-    probe_socket, socket_path, ContainerInfo, ContainerSpec, Engine, EngineError, ExecOutput,
-    ExecSpec, ImageInfo, Result, DOCKER_HINT, EXEC_EXIT_POLLS, EXEC_EXIT_POLL_DELAY,
+    probe_socket, socket_path, AttachError, BoxFuture, ContainerInfo, ContainerSpec, Engine,
+    EngineError, ExecOutput, ExecSpec, ImageInfo, Result, DOCKER_HINT, EXEC_EXIT_POLLS,
+    EXEC_EXIT_POLL_DELAY,
 };
 use crate::config::EngineKind;
 use async_trait::async_trait;
@@ -468,34 +469,20 @@ impl Engine for DockerEngine {
     }
 
     async fn attach(&self, id: &str) -> Result<()> {
-        let opts = AttachContainerOptionsBuilder::default()
-            .stdin(true)
-            .stdout(true)
-            .stderr(true)
-            .stream(true)
-            .build();
-        let r = match self.docker.attach_container(id, Some(opts)).await {
-            Ok(r) => r,
-            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
-            Err(e) => return Err(self.err(format!("attach to container '{id}'"), e)),
-        };
-        let docker = self.docker.clone();
-        let cid = id.to_string();
-        let resize: Resize = Box::new(move |w, h| {
-            let docker = docker.clone();
-            let cid = cid.clone();
-            Box::pin(async move {
-                let opts = ResizeContainerTTYOptionsBuilder::default()
-                    .w(w as i32)
-                    .h(h as i32)
-                    .build();
-                let _ = docker.resize_container_tty(&cid, opts).await;
-            })
-        });
-        let output = r
-            .output
-            .map(|c| c.map(log_bytes).map_err(|e| e.to_string()));
-        tty::session(output, Box::new(TokioSink(r.input)), resize).await
+        self.attach_inner(id, None).await.map_err(|e| match e {
+            AttachError::Engine(e) => e,
+            AttachError::Before(_) => unreachable!("no before step"),
+        })
+    }
+
+    async fn attach_after<'a>(
+        &'a self,
+        id: &'a str,
+        before: BoxFuture<'a, anyhow::Result<()>>,
+    ) -> anyhow::Result<()> {
+        self.attach_inner(id, Some(before))
+            .await
+            .map_err(AttachError::into_anyhow)
     }
 
     async fn volume_create(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
@@ -543,5 +530,46 @@ impl Engine for DockerEngine {
             out.extend_from_slice(&chunk);
         }
         Ok(out)
+    }
+}
+
+impl DockerEngine {
+    /// [`Engine::attach`] / [`Engine::attach_after`]: connect, run `before`, then the session.
+    async fn attach_inner(
+        &self,
+        id: &str,
+        before: Option<BoxFuture<'_, anyhow::Result<()>>>,
+    ) -> std::result::Result<(), AttachError> {
+        let opts = AttachContainerOptionsBuilder::default()
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        let r = match self.docker.attach_container(id, Some(opts)).await {
+            Ok(r) => r,
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id).into()),
+            Err(e) => return Err(self.err(format!("attach to container '{id}'"), e).into()),
+        };
+        if let Some(before) = before {
+            before.await.map_err(AttachError::Before)?;
+        }
+        let docker = self.docker.clone();
+        let cid = id.to_string();
+        let resize: Resize = Box::new(move |w, h| {
+            let docker = docker.clone();
+            let cid = cid.clone();
+            Box::pin(async move {
+                let opts = ResizeContainerTTYOptionsBuilder::default()
+                    .w(w as i32)
+                    .h(h as i32)
+                    .build();
+                let _ = docker.resize_container_tty(&cid, opts).await;
+            })
+        });
+        let output = r
+            .output
+            .map(|c| c.map(log_bytes).map_err(|e| e.to_string()));
+        Ok(tty::session(output, Box::new(TokioSink(r.input)), resize).await?)
     }
 }

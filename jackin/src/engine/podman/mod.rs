@@ -5,8 +5,9 @@ mod spec;
 
 use super::tty::{self, FuturesSink, Resize};
 use super::{
-    probe_socket, socket_path, ContainerInfo, ContainerSpec, Engine, EngineError, ExecOutput,
-    ExecSpec, ImageInfo, Result, EXEC_EXIT_POLLS, EXEC_EXIT_POLL_DELAY, PODMAN_HINT,
+    probe_socket, socket_path, AttachError, BoxFuture, ContainerInfo, ContainerSpec, Engine,
+    EngineError, ExecOutput, ExecSpec, ImageInfo, Result, EXEC_EXIT_POLLS, EXEC_EXIT_POLL_DELAY,
+    PODMAN_HINT,
 };
 use crate::config::EngineKind;
 use async_trait::async_trait;
@@ -417,28 +418,20 @@ impl Engine for PodmanEngine {
     }
 
     async fn attach(&self, id: &str) -> Result<()> {
-        let c = self.podman.containers().get(id);
-        let opts = ContainerAttachOpts::builder()
-            .stdin(true)
-            .stdout(true)
-            .stderr(true)
-            .build();
-        let mux = match c.attach(&opts).await {
-            Ok(m) => m,
-            Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
-            Err(e) => return Err(self.err(format!("attach to container '{id}'"), e)),
-        };
-        let (reader, writer) = mux.split();
-        let podman = self.podman.clone();
-        let cid = id.to_string();
-        let resize: Resize = Box::new(move |w, h| {
-            let c = podman.containers().get(cid.clone());
-            Box::pin(async move {
-                let _ = c.resize(w as usize, h as usize).await;
-            })
-        });
-        let output = Box::pin(reader.map(|c| c.map(chunk_bytes).map_err(|e| e.to_string())));
-        tty::session(output, Box::new(FuturesSink(Box::pin(writer))), resize).await
+        self.attach_inner(id, None).await.map_err(|e| match e {
+            AttachError::Engine(e) => e,
+            AttachError::Before(_) => unreachable!("no before step"),
+        })
+    }
+
+    async fn attach_after<'a>(
+        &'a self,
+        id: &'a str,
+        before: BoxFuture<'a, anyhow::Result<()>>,
+    ) -> anyhow::Result<()> {
+        self.attach_inner(id, Some(before))
+            .await
+            .map_err(AttachError::into_anyhow)
     }
 
     async fn volume_create(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
@@ -486,5 +479,40 @@ impl Engine for PodmanEngine {
             out.extend_from_slice(&chunk);
         }
         Ok(out)
+    }
+}
+
+impl PodmanEngine {
+    /// [`Engine::attach`] / [`Engine::attach_after`]: connect, run `before`, then the session.
+    async fn attach_inner(
+        &self,
+        id: &str,
+        before: Option<BoxFuture<'_, anyhow::Result<()>>>,
+    ) -> std::result::Result<(), AttachError> {
+        let c = self.podman.containers().get(id);
+        let opts = ContainerAttachOpts::builder()
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let mux = match c.attach(&opts).await {
+            Ok(m) => m,
+            Err(e) if no_such_container(&e) => return Err(self.not_found(id).into()),
+            Err(e) => return Err(self.err(format!("attach to container '{id}'"), e).into()),
+        };
+        if let Some(before) = before {
+            before.await.map_err(AttachError::Before)?;
+        }
+        let (reader, writer) = mux.split();
+        let podman = self.podman.clone();
+        let cid = id.to_string();
+        let resize: Resize = Box::new(move |w, h| {
+            let c = podman.containers().get(cid.clone());
+            Box::pin(async move {
+                let _ = c.resize(w as usize, h as usize).await;
+            })
+        });
+        let output = Box::pin(reader.map(|c| c.map(chunk_bytes).map_err(|e| e.to_string())));
+        Ok(tty::session(output, Box::new(FuturesSink(Box::pin(writer))), resize).await?)
     }
 }
