@@ -10,6 +10,7 @@
 //!   busybox test images, built in memory and imported once (race-safe).
 //! - [`Cleanup`]: removes test containers and volumes even when a test panics.
 
+pub mod agents;
 pub mod image;
 
 pub use image::{ensure_probe_image, ensure_probe_node_image, PROBE_IMAGE, PROBE_NODE_IMAGE};
