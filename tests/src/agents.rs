@@ -16,7 +16,7 @@
 //! - [`agent_exec`]: `jackin-init exec --agent A -- bash -c CMD` through the
 //!   engine API as root, i.e. CMD as the container user with exactly agent
 //!   A's provisioned env (SPEC §8 step 4).
-//! - [`Sandbox::hardline_pty`]: `jackin hardline …` on a real
+//! - [`Sandbox::run_pty`]: `jackin hardline …` on a real
 //!   pseudo-terminal (nix `openpty`), with a deadline.
 //! - [`screen_text`]: terminal output with ANSI sequences removed.
 //!
@@ -489,7 +489,7 @@ impl Sandbox {
     /// pseudo-terminal (120×40) and returns its exit code and everything
     /// it wrote there. Panics if it has not exited after `secs` seconds
     /// (it is killed first).
-    pub fn hardline_pty(&self, args: &[&str], secs: u64) -> (i32, String) {
+    pub fn run_pty(&self, args: &[&str], secs: u64) -> (i32, String) {
         let ws = nix::pty::Winsize {
             ws_row: 40,
             ws_col: 120,

@@ -130,6 +130,24 @@ engine_test!(
             "opencode still lists credentials after ignore: {}",
             show(&opencode)
         );
+        // What the CLIs read: Codex's file is gone (Codex reads `{}` as
+        // logged in), Claude's account metadata is dropped.
+        let o = root_exec(
+            kind,
+            &l2.container,
+            "test -e /home/agent/.codex/auth.json && echo CODEX-FILE; cat /home/agent/.claude.json",
+        )
+        .await;
+        assert!(
+            !o.stdout.contains("CODEX-FILE"),
+            "codex auth.json survives ignore"
+        );
+        let account: serde_json::Value = serde_json::from_str(o.stdout.trim())
+            .unwrap_or_else(|e| panic!(".claude.json is not JSON ({e}): {}", o.stdout));
+        assert!(
+            account.get("oauthAccount").is_none_or(|v| v.is_null()),
+            ".claude.json keeps the account after ignore: {account}"
+        );
     }
 );
 

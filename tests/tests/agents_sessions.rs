@@ -28,14 +28,14 @@ const TOKEN: &str = "sk-ant-oat01-FAKE-longlived-token-0005";
 /// Runs `claude --dangerously-skip-permissions` (jackin's launch command
 /// for Claude) in a 120×40 pseudo-terminal inside the container (`script`),
 /// with Claude's env, until its screen shows the prompt, a wizard or a
-/// dialog, or 60 s pass (Claude's first frame takes 15–20 s offline), then
+/// dialog, or 90 s pass (Claude's first frame takes 15–20 s offline), then
 /// prints the raw screen. `images/README.md`, "Claude's first screens".
 const CLAUDE_ON_A_TTY: &str = r#"export TERM=xterm-256color
 ts=$(mktemp)
-(sleep 90) | script -qfc "stty cols 120 rows 40; claude --dangerously-skip-permissions" "$ts" >/dev/null 2>&1 &
+(sleep 120) | script -qfc "stty cols 120 rows 40; claude --dangerously-skip-permissions" "$ts" >/dev/null 2>&1 &
 pid=$!
 strip() { sed -e "s/\x1b\[[0-9;]*[GC]/ /g; s/\x1b\[[0-9;?<>=]*[a-zA-Z]//g; s/\r//g"; }
-for _ in $(seq 120); do
+for _ in $(seq 180); do
   sleep 0.5
   strip <"$ts" | grep -Eq "bypass permissions on|Welcome to Claude Code|trust this folder|Yes, I accept|Unable to connect|Select login method" && break
 done
@@ -147,7 +147,7 @@ engine_test!(
         }
         assert!(
             screen.contains("bypass permissions on"),
-            "claude did not reach its prompt within 60 s:\n{screen}"
+            "claude did not reach its prompt within 90 s:\n{screen}"
         );
 
         // The main session (what `jackin load` attaches to): the same.
@@ -156,7 +156,7 @@ engine_test!(
         let main = loop {
             let logs = e.container_logs(c).await.expect("container logs");
             let text = screen_text(&String::from_utf8_lossy(&logs));
-            if text.contains("bypass permissions on") || start.elapsed() > Duration::from_secs(60) {
+            if text.contains("bypass permissions on") || start.elapsed() > Duration::from_secs(90) {
                 break text;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -166,7 +166,7 @@ engine_test!(
         }
         assert!(
             main.contains("bypass permissions on"),
-            "the main claude did not reach its prompt within 60 s:\n{main}"
+            "the main claude did not reach its prompt within 90 s:\n{main}"
         );
     }
 );
@@ -186,7 +186,7 @@ engine_test!(
         let (code, raw) = tokio::task::spawn_blocking({
             let id = l.id.clone();
             move || {
-                s.hardline_pty(
+                s.run_pty(
                     &[
                         "hardline",
                         &id,
