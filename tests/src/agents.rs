@@ -548,3 +548,26 @@ impl Drop for Sandbox {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_text_reads_a_terminal_frame() {
+        let raw = "\u{1b}[31mWelcome\u{1b}[9Gto\u{1b}[12GClaude\u{1b}[39m\r\n\u{1b}]0;title\u{7}\u{1b}[2Gbypass\u{1b}[1Cpermissions   on\r\n";
+        assert_eq!(
+            screen_text(raw),
+            "Welcome to Claude\n bypass permissions on\n"
+        );
+    }
+
+    #[test]
+    fn amp_tool_count_reads_the_summary_line() {
+        assert_eq!(amp_tool_count("Bash ...\n14 tools available\n"), Some(14));
+        assert_eq!(
+            amp_tool_count("No API key found. Starting login flow...\n"),
+            None
+        );
+    }
+}

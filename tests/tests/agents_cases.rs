@@ -8,7 +8,7 @@
 //!   instance: Claude reports the new account without a restart.
 
 use jackin_tests::agents::{
-    agent_exec, amp_tool_count, ensure_agent_image, Out, Sandbox, AMP_CHECK,
+    agent_exec, amp_tool_count, ensure_agent_image, root_exec, Out, Sandbox, AMP_CHECK,
 };
 use jackin_tests::engine_test;
 
@@ -99,12 +99,20 @@ engine_test!(
         s.put(".claude.json", "claude-account-personal.json");
         s.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
         let after = agent_exec(kind, &l.container, "claude", "claude auth status").await;
-        assert_eq!(after.code, 0, "claude auth status {}", show(&after));
+        let file = root_exec(kind, &l.container, "cat /home/agent/.claude.json").await;
+        assert_eq!(
+            after.code,
+            0,
+            "claude auth status {}\n.claude.json: {}",
+            show(&after),
+            file.stdout
+        );
         assert!(
             after.text().contains(r#""email": "personal@example.com""#)
                 && !after.text().contains("work@example.com"),
-            "auth sync did not refresh the running instance: {}",
-            show(&after)
+            "auth sync did not refresh the running instance: {}\n.claude.json: {}",
+            show(&after),
+            file.stdout
         );
     }
 );
