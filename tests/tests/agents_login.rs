@@ -239,6 +239,13 @@ engine_test!(
             "opencode still has the synced file's providers: {}",
             show(&opencode)
         );
+        // Claude's key is exported to Claude only (SPEC §3): OpenCode, which
+        // would list it under Environment, does not see it.
+        assert!(
+            !t.contains("ANTHROPIC_API_KEY"),
+            "Claude's ANTHROPIC_API_KEY reached opencode: {}",
+            show(&opencode)
+        );
 
         // The files the first (sync) launch wrote are revoked: absent, or `{}`.
         for (path, how) in [
