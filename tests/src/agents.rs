@@ -227,6 +227,33 @@ pub async fn agent_exec(kind: EngineKind, container: &str, agent: &str, cmd: &st
     }
 }
 
+/// `claude auth status` in `container` with Claude's env ([`agent_exec`]),
+/// whose stdout must be JSON with a `loggedIn` key. Claude renders this JSON through Ink; in
+/// one run out of many under heavy load it printed a frame with only `{`
+/// and `}`. Such an answer (no `loggedIn` key) is asked again, up to three
+/// times in all; any well-formed answer is returned as it is, whatever it
+/// says. Panics if no run gave one.
+pub async fn claude_auth_status(kind: EngineKind, container: &str) -> Out {
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let o = agent_exec(kind, container, "claude", "claude auth status").await;
+        if let Ok(v) = serde_json::from_str::<Value>(o.stdout.trim()) {
+            if v.get("loggedIn").is_some() {
+                return o;
+            }
+        }
+        tries.push(format!(
+            "exit {}: stdout {:?} stderr {:?}",
+            o.code, o.stdout, o.stderr
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    panic!(
+        "claude auth status gave no status in {container}:\n{}",
+        tries.join("\n")
+    )
+}
+
 /// Runs `sh -c CMD` in `container` as root (to look at files as they are).
 pub async fn root_exec(kind: EngineKind, container: &str, cmd: &str) -> Out {
     let e = crate::engine(kind).await;

@@ -8,7 +8,8 @@
 //!   instance: Claude reports the new account without a restart.
 
 use jackin_tests::agents::{
-    agent_exec, amp_tool_count, ensure_agent_image, root_exec, Out, Sandbox, AMP_CHECK,
+    agent_exec, amp_tool_count, claude_auth_status, ensure_agent_image, root_exec, Out, Sandbox,
+    AMP_CHECK,
 };
 use jackin_tests::engine_test;
 
@@ -40,7 +41,7 @@ engine_test!(c01_blank_host_stub_keeps_the_container_login, |kind| {
         notes.contains("claude") && notes.contains("no usable login"),
         "the launch must say the host had no usable login: {notes}"
     );
-    let o = agent_exec(kind, &l2.container, "claude", "claude auth status").await;
+    let o = claude_auth_status(kind, &l2.container).await;
     assert_eq!(o.code, 0, "claude auth status {}", show(&o));
     assert!(
         o.text().contains(r#""email": "work@example.com""#),
@@ -88,7 +89,7 @@ engine_test!(
         s.put(".claude/.credentials.json", "claude-valid.json");
         s.put(".claude.json", "claude-account-work.json");
         let l = s.load(&[]);
-        let before = agent_exec(kind, &l.container, "claude", "claude auth status").await;
+        let before = claude_auth_status(kind, &l.container).await;
         assert!(
             before.text().contains(r#""email": "work@example.com""#),
             "{}",
@@ -98,7 +99,7 @@ engine_test!(
         // The operator logs in to another account on the host.
         s.put(".claude.json", "claude-account-personal.json");
         s.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
-        let after = agent_exec(kind, &l.container, "claude", "claude auth status").await;
+        let after = claude_auth_status(kind, &l.container).await;
         let file = root_exec(kind, &l.container, "cat /home/agent/.claude.json").await;
         assert_eq!(
             after.code,

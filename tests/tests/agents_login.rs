@@ -12,7 +12,8 @@
 //! - C03: the host's `CLAUDE_CONFIG_DIR` account wins over `~/.claude`.
 
 use jackin_tests::agents::{
-    agent_exec, amp_tool_count, ensure_agent_image, root_exec, Out, Sandbox, AMP_CHECK,
+    agent_exec, amp_tool_count, claude_auth_status, ensure_agent_image, root_exec, Out, Sandbox,
+    AMP_CHECK,
 };
 use jackin_tests::{engine_test, EngineKind};
 
@@ -31,7 +32,7 @@ fn put_all_host_logins(s: &Sandbox) {
 /// (claude auth status, codex login status, amp tools list, opencode auth list).
 async fn login_checks(kind: EngineKind, container: &str) -> (Out, Out, Out, Out) {
     tokio::join!(
-        agent_exec(kind, container, "claude", "claude auth status"),
+        claude_auth_status(kind, container),
         agent_exec(kind, container, "codex", "codex login status"),
         agent_exec(kind, container, "amp", AMP_CHECK),
         agent_exec(kind, container, "opencode", "opencode auth list"),
@@ -195,7 +196,7 @@ engine_test!(
         }
         let c = l2.container.as_str();
         let (claude, codex, amp, opencode) = tokio::join!(
-            agent_exec(kind, c, "claude", "claude auth status"),
+            claude_auth_status(kind, c),
             agent_exec(kind, c, "codex", "codex doctor --json"),
             agent_exec(kind, c, "amp", AMP_CHECK),
             agent_exec(kind, c, "opencode", "opencode auth list"),
@@ -307,7 +308,7 @@ engine_test!(c03_claude_config_dir_account_wins_over_dot_claude, |kind| {
     s.env.insert("CLAUDE_CONFIG_DIR".into(), dir);
     let l = s.load(&[]);
     assert_eq!(l.report("claude")["result"], "synced", "{}", l.json);
-    let o = agent_exec(kind, &l.container, "claude", "claude auth status").await;
+    let o = claude_auth_status(kind, &l.container).await;
     assert_eq!(o.code, 0, "claude auth status {}", show(&o));
     assert!(
         o.text().contains(r#""email": "work@example.com""#),

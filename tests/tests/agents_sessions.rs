@@ -12,7 +12,7 @@
 //!   the session ends on its own when OpenCode exits.
 
 use jackin_tests::agents::{
-    agent_exec, ensure_agent_image, root_exec, screen_text, Out, Sandbox, ROLE,
+    agent_exec, claude_auth_status, ensure_agent_image, root_exec, screen_text, Out, Sandbox, ROLE,
 };
 use jackin_tests::{engine, engine_test};
 use std::time::{Duration, Instant};
@@ -87,7 +87,7 @@ engine_test!(
         let c = l.container.as_str();
 
         let (status, env, tty) = tokio::join!(
-            agent_exec(kind, c, "claude", "claude auth status"),
+            claude_auth_status(kind, c),
             agent_exec(
                 kind,
                 c,
