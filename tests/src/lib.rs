@@ -10,6 +10,7 @@
 //!   busybox test images, built in memory and imported once (race-safe).
 //! - [`Cleanup`]: removes test containers and volumes even when a test panics.
 
+pub mod agents;
 pub mod image;
 #[path = "jackin.rs"]
 pub mod sandbox; // `jackin` would shadow the jackin crate here
