@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The default role's image, built by `scripts/build-image.sh`.
@@ -39,95 +39,8 @@ pub const ROLE: &str = "agent-smith";
 /// Where jackin-init sits inside every container.
 pub const INIT_IN_CONTAINER: &str = "/jackin/jackin-init";
 
-/// The workspace root (the folder holding the top `Cargo.toml`).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
-/// Bytes of `shared/cases/fixtures/NAME` (`$JACKIN_CASES_DIR/fixtures` if
-/// set, else `/work/shared/cases/fixtures`). Panics when missing.
-pub fn fixture(name: &str) -> Vec<u8> {
-    let dir = std::env::var("JACKIN_CASES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/work/shared/cases"));
-    let p = dir.join("fixtures").join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
-}
-
-/// Runs `f` holding an exclusive `flock` on `$TMPDIR/NAME` (shared by every
-/// test process on the machine).
-fn locked<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let path = std::env::temp_dir().join(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("cannot open lock file {}: {e}", path.display()));
-    let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
-        .unwrap_or_else(|(_, e)| panic!("cannot lock {}: {e}", path.display()));
-    f()
-}
-
-/// Path of the `jackin` binary under test: `target/<profile>/jackin`
-/// beside the test executable's `deps/` folder, brought up to date once
-/// per test process with `cargo build -p jackin --bin jackin` (a no-op when
-/// fresh), so a stale binary is never tested.
-pub fn jackin_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("current test executable");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("test executable lives in target/<profile>/deps")
-            .to_path_buf();
-        locked("jackin-test-build-jackin.lock", || {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
-            let out = Command::new(cargo)
-                .args(["build", "-q", "-p", "jackin", "--bin", "jackin"])
-                .current_dir(workspace_root())
-                .output()
-                .expect("run cargo build -p jackin");
-            assert!(
-                out.status.success(),
-                "cargo build -p jackin failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        });
-        let bin = profile_dir.join("jackin");
-        assert!(bin.is_file(), "{} missing after cargo build", bin.display());
-        bin
-    })
-}
-
-/// Path of the static jackin-init: `$JACKIN_INIT_BIN` if set, else built
-/// once (under a lock) with `scripts/build-init.sh`.
-pub fn init_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("JACKIN_INIT_BIN").filter(|p| !p.is_empty()) {
-            return PathBuf::from(p);
-        }
-        let root = workspace_root();
-        locked("jackin-test-build-init.lock", || {
-            let out = Command::new("bash")
-                .arg("scripts/build-init.sh")
-                .current_dir(&root)
-                .output()
-                .expect("run scripts/build-init.sh");
-            assert!(
-                out.status.success(),
-                "scripts/build-init.sh failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        });
-        root.join("target/x86_64-unknown-linux-gnu/init-release/jackin-init")
-    })
-}
+use crate::sandbox::locked;
+pub use crate::sandbox::{fixture, init_bin, jackin_bin, workspace_root};
 
 /// Makes sure [`AGENT_IMAGE`] is in `kind`'s store and returns its name.
 /// Missing under `CI=true`: panics with the command that builds it.

@@ -42,17 +42,26 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Bytes of `shared/cases/fixtures/NAME` (`$JACKIN_CASES_DIR/fixtures` if
-/// set, else `/work/shared/cases/fixtures`). Panics when missing.
+/// Bytes of `shared/cases/fixtures/NAME`. The cases folder is
+/// `$JACKIN_CASES_DIR` if set, else `shared/cases` beside the checkout
+/// (where CI and the developers' machines put `shared/`). Panics when
+/// missing, naming the path.
 pub fn fixture(name: &str) -> Vec<u8> {
     let dir = std::env::var("JACKIN_CASES_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("/work/shared/cases"));
+        .unwrap_or_else(|_| workspace_root().join("../shared/cases"));
     let p = dir.join("fixtures").join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "fixture {}: {e} (set JACKIN_CASES_DIR to the shared/cases folder)",
+            p.display()
+        )
+    })
 }
 
-fn locked<T>(lock_name: &str, f: impl FnOnce() -> T) -> T {
+/// Runs `f` holding an exclusive `flock` on `$TMPDIR/<lock_name>` (shared
+/// by every test process on the machine).
+pub(crate) fn locked<T>(lock_name: &str, f: impl FnOnce() -> T) -> T {
     let lock_path = std::env::temp_dir().join(lock_name);
     let file = std::fs::OpenOptions::new()
         .create(true)

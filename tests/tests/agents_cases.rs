@@ -59,7 +59,10 @@ engine_test!(c04_xdg_data_home_logs_amp_and_opencode_in, |kind| {
     s.env.insert("XDG_DATA_HOME".into(), xdg);
     // Claude, the role's default agent, has no login here and exits
     // offline after its first-run screen, which would stop the container.
-    let l = s.load(&["--agent", "opencode"]);
+    // Not OpenCode either: as the main process it may rewrite its own
+    // auth.json offline (dropping the OAuth entry it cannot refresh) while
+    // this test reads it. Amp as the main process leaves both files alone.
+    let l = s.load(&["--agent", "amp"]);
     for a in ["amp", "opencode"] {
         assert_eq!(l.report(a)["result"], "synced", "{a}: {}", l.json);
     }
