@@ -53,6 +53,7 @@ pub async fn load(
     host_env: &HostEnv,
     cwd: &Path,
 ) -> Result<Loaded> {
+    let t0 = std::time::Instant::now();
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
@@ -65,8 +66,10 @@ pub async fn load(
         }
     }
     let init = init_bin::locate()?;
+    let t = phase("resolve", t0);
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
+    let t = phase("connect", t);
     let engine = engine.as_ref();
     let is_default_image = role.image == target::DEFAULT_IMAGE;
     let mut image = engine.image_inspect(&role.image).await?;
@@ -83,6 +86,7 @@ pub async fn load(
         );
     }
     let image = image.ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
+    let t = phase("image inspect", t);
     let store = Store::open_default()?;
     let user = image_user(
         engine,
@@ -92,6 +96,7 @@ pub async fn load(
         store.dir(),
     )
     .await?;
+    let t = phase("image user", t);
 
     let (inst, fresh) = store.assign(
         &target.key(),
@@ -99,6 +104,7 @@ pub async fn load(
         engine.kind().as_str(),
         opts.new_instance,
     )?;
+    let t = phase("index", t);
     let result = start_instance(
         engine,
         &inst,
@@ -113,6 +119,11 @@ pub async fn load(
         &plan,
     )
     .await;
+    phase("instance (total)", t);
+    tracing::debug!(
+        "timing: load total {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    );
     match result {
         Ok(report) => Ok(Loaded {
             id: inst.id.clone(),
@@ -169,6 +180,7 @@ async fn start_instance(
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
 ) -> Result<Vec<AgentReport>> {
+    let t = std::time::Instant::now();
     let name = inst.container_name();
     if let Some(existing) = engine.inspect_container(&name).await? {
         if existing.running && !opts.new_instance {
@@ -184,6 +196,7 @@ async fn start_instance(
     }
     let lbls = labels(inst, role_agents);
     engine.volume_create(&inst.volume_name(), &lbls).await?;
+    let t = phase("inspect + volume", t);
     let mut binds = vec![Bind {
         src: init.display().to_string(),
         dst: CONTAINER_PATH.to_string(),
@@ -222,9 +235,13 @@ async fn start_instance(
         network: opts.network.clone(),
     };
     let id = engine.create_container(&spec).await?;
+    let t = phase("create", t);
     let delivered = async {
         engine.start_container(&id).await?;
-        deliver(engine, &id, plan, &user.name).await
+        let t = phase("start", t);
+        let r = deliver(engine, &id, plan, &user.name).await;
+        phase("deliver (exec + stream + apply)", t);
+        r
     }
     .await;
     match delivered {
@@ -234,4 +251,16 @@ async fn start_instance(
             Err(e)
         }
     }
+}
+
+/// Logs, at debug level (`--debug`), how long the launch phase `name` took
+/// since `since` (`timing: create 41.2 ms`), and returns the current instant
+/// for the next phase. Used by `bench/launch.sh` to show where time goes.
+fn phase(name: &str, since: std::time::Instant) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    tracing::debug!(
+        "timing: {name} {:.1} ms",
+        (now - since).as_secs_f64() * 1000.0
+    );
+    now
 }
