@@ -35,7 +35,7 @@ step "tests (unit, CLI, engines, real agents)"
 cargo test --workspace --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
 
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
-  step "fuzz the bundle reader (${FUZZ_SECONDS:-60}s)"
+  step "fuzz the bundle reader and the config parser (${FUZZ_SECONDS:-60}s each)"
   bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 fi
 
