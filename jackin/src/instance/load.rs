@@ -4,6 +4,7 @@
 
 use super::image_user::image_user;
 use super::init_bin::{self, CONTAINER_PATH};
+use super::leftovers::{self, Leftover};
 use super::provision::{deliver, plan_for, AgentReport};
 use super::target::{self, Target};
 use super::{labels, Instance, Store};
@@ -88,6 +89,7 @@ pub async fn load(
     let image = image.ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
     let t = phase("image inspect", t);
     let store = Store::open_default()?;
+    leftovers::sweep(engine, &store).await?;
     let user = image_user(
         engine,
         &role.image,
@@ -105,6 +107,7 @@ pub async fn load(
         opts.new_instance,
     )?;
     let t = phase("index", t);
+    let mut made = false;
     let result = start_instance(
         engine,
         &inst,
@@ -117,6 +120,7 @@ pub async fn load(
         &user,
         opts,
         &plan,
+        &mut made,
     )
     .await;
     phase("instance (total)", t);
@@ -137,11 +141,22 @@ pub async fn load(
             report,
         }),
         Err(e) => {
+            // Remove what this load made: the container (by name, also when
+            // the create's answer was lost) and a fresh instance's volume
+            // and index entry. What the engine cannot remove now (its socket
+            // went away) is recorded and removed by the next command.
             if fresh {
-                let _ = engine.volume_remove(&inst.volume_name()).await;
                 let _ = store.remove(&inst.id);
             }
-            Err(e)
+            let left = Leftover {
+                engine: engine.kind().as_str().to_string(),
+                container: made.then(|| inst.container_name()),
+                volume: fresh.then(|| inst.volume_name()),
+            };
+            match leftovers::remove_or_record(engine, &store, left).await {
+                None => Err(e),
+                Some(note) => Err(anyhow::anyhow!("{e:#}\n{note}")),
+            }
         }
     }
 }
@@ -179,6 +194,7 @@ async fn start_instance(
     user: &jackin_init::passwd::TargetUser,
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
+    made: &mut bool,
 ) -> Result<Vec<AgentReport>> {
     let t = std::time::Instant::now();
     let name = inst.container_name();
@@ -234,22 +250,25 @@ async fn start_instance(
         init: true,
         network: opts.network.clone(),
     };
+    // From here on a container may exist (even if the create's answer is
+    // lost): the caller removes it by name on failure.
+    *made = true;
     let id = engine.create_container(&spec).await?;
     let t = phase("create", t);
-    let delivered = async {
-        engine.start_container(&id).await?;
-        let t = phase("start", t);
-        let r = deliver(engine, &id, plan, &user.name).await;
-        phase("deliver (exec + stream + apply)", t);
-        r
-    }
-    .await;
-    match delivered {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            let _ = engine.remove_container(&id, true).await;
-            Err(e)
-        }
+    engine.start_container(&id).await?;
+    let t = phase("start", t);
+    let r = deliver(engine, &id, plan, &user.name).await;
+    phase("deliver (exec + stream + apply)", t);
+    match r {
+        Err(e) => Err(match engine.inspect_container(&id).await {
+            Ok(Some(c)) if !c.running => e.context(format!(
+                "container {name} stopped during the handoff (state '{}'); nothing was provisioned: \
+                 check the image and run 'jackin load' again",
+                c.state
+            )),
+            _ => e,
+        }),
+        ok => ok,
     }
 }
 
