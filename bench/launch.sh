@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Launch overhead: `jackin load --detach` of the busybox probe image until
-# the agent process has exec'd (its first output line, `uid=…`, is in the
-# container's logs), against a bare `podman run -d` / `docker run -d` of the
+# the agent process has exec'd (the engine's log timestamp of the probe's
+# first output line, `uid=…`; polled through the engine API), against a bare `podman run -d` / `docker run -d` of the
 # same image running the same probe, measured the same way. Same network
 # (none), the engine's init in both, runs interleaved (the order alternates
 # every round), medians over RUNS rounds after WARMUP rounds.
@@ -73,20 +73,23 @@ now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo "$((t / 1000)).$(printf %03d $((
 # curl: a few ms, the same poller for both launches).
 logs() {
     case "$1" in
-        podman) curl -fsS --unix-socket "$PODMAN_SOCK" "http://d/v4.0.0/libpod/containers/$2/logs?stdout=true&stderr=true" 2>/dev/null ;;
-        docker) curl -fsS --unix-socket "$DOCKER_SOCK" "http://d/v1.41/containers/$2/logs?stdout=1&stderr=1" 2>/dev/null ;;
+        podman) curl -fsS --unix-socket "$PODMAN_SOCK" "http://d/v4.0.0/libpod/containers/$2/logs?stdout=true&stderr=true&timestamps=true" 2>/dev/null ;;
+        docker) curl -fsS --unix-socket "$DOCKER_SOCK" "http://d/v1.41/containers/$2/logs?stdout=1&stderr=1&timestamps=1" 2>/dev/null ;;
     esac
 }
 
-# wait_first_line ENGINE NAME: polls until the probe's first line is there.
-wait_first_line() {
-    local deadline=$(($(date +%s) + 30))
-    until logs "$1" "$2" | grep -aq 'uid='; do
+# first_line_ms ENGINE NAME: polls until the probe's first line is in the
+# logs, then prints when the engine logged it (ms since the epoch, from the
+# log's own timestamp), so the poll's latency is not measured.
+first_line_ms() {
+    local deadline=$(($(date +%s) + 30)) ts
+    until ts=$(logs "$1" "$2" | grep -ao '[0-9-]*T[0-9:.]*Z uid=' | head -1) && [ -n "$ts" ]; do
         if [ "$(date +%s)" -gt "$deadline" ]; then
             echo "launch.sh: no probe output from $2 on $1 after 30 s" >&2
             return 1
         fi
     done
+    date -u -d "${ts% uid=}" +%s%N | awk '{ printf "%.3f", $1 / 1e6 }'
 }
 
 bare_run() {
@@ -115,8 +118,7 @@ jackin_round() {
     id=$(jq -r .id <<<"$out")
     container=$(jq -r .container <<<"$out")
     echo "$engine jackin $id" >>"$live"
-    wait_first_line "$engine" "$container"
-    t2=$(now_ms)
+    t2=$(first_line_ms "$engine" "$container")
     sed 's/\x1b\[[0-9;]*m//g' "$err" | grep -o 'timing: .*' >>"$timings" || true
     "$JACKIN" -q eject "$id" --purge --engine "$engine" >/dev/null
     awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.1f %.1f\n", c - a, b - a }'
@@ -128,8 +130,7 @@ bare_round() {
     echo "$engine bare $name" >>"$live"
     t0=$(now_ms)
     bare_run "$engine" "$name"
-    wait_first_line "$engine" "$name"
-    t1=$(now_ms)
+    t1=$(first_line_ms "$engine" "$name")
     bare_rm "$engine" "$name"
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }'
 }
@@ -158,7 +159,7 @@ for engine in $engines; do
     echo
     echo "== $engine =="
     printf '  %-46s %8s ms\n' "jackin load --detach → agent exec'd (median)" "$mj"
-    printf '  %-46s %8s ms\n' "  of which the jackin process itself" "$ml"
+    printf '  %-46s %8s ms\n' "jackin process, start to exit (median)" "$ml"
     printf '  %-46s %8s ms\n' "bare $engine run -d → probe exec'd (median)" "$mb"
     printf '  %-46s %8s   (target ≤ 1.30)\n' "ratio jackin / bare" "$ratio"
     echo "  jackin phases (median of $RUNS, from --debug 'timing:' lines):"
