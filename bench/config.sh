@@ -11,11 +11,11 @@
 # (read + parse + validate the whole file, resolve every agent of R) and, as
 # a floor, `jackin --version`.
 #
-# Usage: bench/config.sh     Env: RUNS (default 50), JACKIN_BIN.
+# Usage: bench/config.sh     Env: CONFIG_RUNS (default 50), JACKIN_BIN.
 # Target: median under 20 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${RUNS:-50}"
+RUNS="${CONFIG_RUNS:-50}"
 JACKIN="${JACKIN_BIN:-$PWD/target/release/jackin}"
 [ -x "$JACKIN" ] || { echo "config.sh: $JACKIN is missing: run bench/run.sh or cargo build --release -p jackin" >&2; exit 1; }
 

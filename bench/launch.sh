@@ -73,22 +73,29 @@ now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo "$((t / 1000)).$(printf %03d $((
 # curl: a few ms, the same poller for both launches).
 logs() {
     case "$1" in
-        podman) curl -fsS --unix-socket "$PODMAN_SOCK" "http://d/v4.0.0/libpod/containers/$2/logs?stdout=true&stderr=true&timestamps=true" 2>/dev/null ;;
-        docker) curl -fsS --unix-socket "$DOCKER_SOCK" "http://d/v1.41/containers/$2/logs?stdout=1&stderr=1&timestamps=1" 2>/dev/null ;;
+        podman) curl -fsS --unix-socket "$PODMAN_SOCK" "http://d/v4.0.0/libpod/containers/$2/logs?stdout=true&stderr=true" 2>/dev/null ;;
+        docker) curl -fsS --unix-socket "$DOCKER_SOCK" "http://d/v1.41/containers/$2/logs?stdout=1&stderr=1" 2>/dev/null ;;
     esac
 }
 
-# first_line_ms ENGINE NAME: polls until the probe's first line is in the
-# logs, then prints when the engine logged it (ms since the epoch, from the
-# log's own timestamp), so the poll's latency is not measured.
+# first_line_ms ENGINE NAME: polls (engine API) until the probe's first
+# line is in the logs, then prints when the engine logged it (ms since the
+# epoch, the log's own nanosecond timestamp from `podman/docker logs -t`:
+# Podman 4.3's API rounds its timestamps to whole seconds), so the poll's
+# latency is not measured.
 first_line_ms() {
     local deadline=$(($(date +%s) + 30)) ts
-    until ts=$(logs "$1" "$2" | grep -ao '[0-9-]*T[0-9:.]*Z uid=' | head -1) && [ -n "$ts" ]; do
+    until logs "$1" "$2" | grep -aq 'uid='; do
         if [ "$(date +%s)" -gt "$deadline" ]; then
             echo "launch.sh: no probe output from $2 on $1 after 30 s" >&2
             return 1
         fi
     done
+    case "$1" in
+        podman) ts=$(podman logs -t "$2" 2>&1 | grep -ao '^[0-9-]*T[0-9:.]*Z uid=' | head -1) ;;
+        docker) ts=$(docker -H "unix://$DOCKER_SOCK" logs -t "$2" 2>&1 | grep -ao '^[0-9-]*T[0-9:.]*Z uid=' | head -1) ;;
+    esac
+    [ -n "$ts" ] || { echo "launch.sh: no timestamped probe line from $2 on $1" >&2; return 1; }
     date -u -d "${ts% uid=}" +%s%N | awk '{ printf "%.3f", $1 / 1e6 }'
 }
 
