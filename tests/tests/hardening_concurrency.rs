@@ -6,7 +6,7 @@
 
 mod hardening_common;
 
-use hardening_common::{random_tag, write_host_logins, Instances, Operator};
+use hardening_common::{random_tag, write_host_logins, Instances, Operator, WorkspaceCleanup};
 use jackin_tests::{argv, engine, engine_test, ensure_probe_image};
 
 const N: usize = 8;
@@ -15,6 +15,11 @@ engine_test!(eight_loads_and_eight_edits_at_once, |kind| {
     let image = ensure_probe_image(kind);
     let e = engine(kind).await;
     let mut op = Operator::new();
+    let ws = format!("conc-{}", random_tag());
+    let _leftovers = WorkspaceCleanup {
+        kind,
+        workspace: ws.clone(),
+    };
     // A load may see its role's codex already switched to api_key.
     op.env
         .push(("JK_CONC_OPENAI".into(), format!("sk-conc-{}", random_tag())));
@@ -22,7 +27,7 @@ engine_test!(eight_loads_and_eight_edits_at_once, |kind| {
     write_host_logins(&op.home(), &tag);
     let work = op.work().display().to_string();
     op.ok(&["config", "env", "set", "OPENAI_API_KEY", "$JK_CONC_OPENAI"]);
-    op.ok(&["workspace", "create", "ws", "--workdir", &work]);
+    op.ok(&["workspace", "create", &ws, "--workdir", &work]);
     for r in 0..N {
         op.ok(&[
             "role",
@@ -44,7 +49,7 @@ engine_test!(eight_loads_and_eight_edits_at_once, |kind| {
     let mut edits = Vec::new();
     for r in 0..N {
         let role = format!("r{r}");
-        let mut args: Vec<String> = ["load", &role, "ws", "--json", "--network", "none"]
+        let mut args: Vec<String> = ["load", &role, &ws, "--json", "--network", "none"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -64,7 +69,7 @@ engine_test!(eight_loads_and_eight_edits_at_once, |kind| {
             "workspace",
             "auth",
             "set",
-            "ws",
+            &ws,
             mode,
             "--agent",
             "codex",
@@ -128,7 +133,7 @@ engine_test!(eight_loads_and_eight_edits_at_once, |kind| {
     let (cfg, _) = jackin::config::load::load_from(&path)
         .unwrap_or_else(|err| panic!("config.toml is broken after concurrent edits: {err}"));
     for (role, mode) in &acknowledged {
-        let m = jackin::resolve::mode(&cfg, Some("ws"), Some(role), "codex");
+        let m = jackin::resolve::mode(&cfg, Some(ws.as_str()), Some(role), "codex");
         assert_eq!(
             m.value.to_string(),
             *mode,

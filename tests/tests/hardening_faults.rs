@@ -14,7 +14,7 @@
 
 mod hardening_common;
 
-use hardening_common::{random_tag, write_host_logins, Instances, Operator};
+use hardening_common::{random_tag, write_host_logins, Instances, Operator, WorkspaceCleanup};
 use jackin_tests::{engine_test, ensure_probe_image, EngineKind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -252,6 +252,10 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
     let op = Operator::new();
     write_host_logins(&op.home(), &random_tag());
     let ws = format!("faults-{}", random_tag());
+    let _leftovers = WorkspaceCleanup {
+        kind,
+        workspace: ws.clone(),
+    };
     let work = op.work().display().to_string();
     op.ok(&["workspace", "create", &ws, "--workdir", &work]);
     op.ok(&[

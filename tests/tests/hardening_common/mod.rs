@@ -184,6 +184,43 @@ impl Drop for Instances<'_> {
     }
 }
 
+/// On drop (also after a failed assertion), removes every container
+/// labelled with this test's own workspace and its home volume, so a
+/// failing run leaves nothing behind on the shared engines.
+pub struct WorkspaceCleanup {
+    pub kind: EngineKind,
+    pub workspace: String,
+}
+
+impl Drop for WorkspaceCleanup {
+    fn drop(&mut self) {
+        let (kind, ws) = (self.kind, self.workspace.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let host = jackin_tests::test_host(kind);
+                let Ok(e) = jackin::engine::connect(Some(kind), host.as_deref()).await else {
+                    return;
+                };
+                let label = jackin::instance::LABEL_WORKSPACE;
+                let Ok(list) = e.list_containers(&[(label, Some(ws.as_str()))]).await else {
+                    return;
+                };
+                for c in list {
+                    let _ = e.remove_container(&c.id, true).await;
+                    if let Some(id) = c.labels.get(jackin::instance::LABEL_INSTANCE) {
+                        let _ = e.volume_remove(&format!("jk-{id}-home")).await;
+                    }
+                }
+            })
+        })
+        .join();
+    }
+}
+
 /// Writes fake host logins of all four agents into `home` (shapes from
 /// FIELD-NOTES.md), each carrying `tag` in its secret values.
 pub fn write_host_logins(home: &Path, tag: &str) {
