@@ -40,7 +40,7 @@ if [ -x scripts/build-image.sh ] || [ -f scripts/build-image.sh ]; then
 fi
 
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
-  step "fuzz (${FUZZ_SECONDS:-60}s per target; output in target/fuzz.log)"
+  step "fuzz the bundle reader and the config parser (${FUZZ_SECONDS:-60}s each; output in target/fuzz.log)"
   if ! bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}" > target/fuzz.log 2>&1; then
     tail -n 40 target/fuzz.log
     echo "fuzzing failed: see target/fuzz.log" >&2

@@ -226,7 +226,7 @@ fn show(
     role: Option<&str>,
     as_json: bool,
 ) -> Result<(), CliError> {
-    let (cfg, _) = config::load_from(&ctx.config_path)?;
+    let cfg = config::read_from(&ctx.config_path)?;
     if let Some(w) = workspace {
         if !cfg.workspaces.contains_key(w) {
             return Err(CliError::failure(format!("no workspace named '{w}'"))

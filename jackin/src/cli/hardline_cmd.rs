@@ -33,7 +33,7 @@ pub struct HardlineArgs {
 
 /// Runs `jackin hardline`; the session's exit code becomes jackin's.
 pub fn run(a: HardlineArgs, _ctx: &Ctx) -> Result<(), CliError> {
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let session = match (a.new, a.shell, a.agent) {
         (true, _, Some(agent)) => Session::NewAgent {
             agent,

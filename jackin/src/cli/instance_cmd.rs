@@ -81,7 +81,7 @@ pub struct PurgeArgs {
 /// Runs `jackin auth sync`.
 pub fn run_auth(a: AuthArgs, ctx: &Ctx) -> Result<(), CliError> {
     let AuthCommand::Sync(a) = a.command;
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let kind = a.engine.kind(cfg.engine);
     let host_env = crate::env::host_env_snapshot();
     block_on(async {
@@ -104,7 +104,7 @@ pub fn run_auth(a: AuthArgs, ctx: &Ctx) -> Result<(), CliError> {
 
 /// Runs `jackin ps`.
 pub fn run_ps(a: PsArgs, _ctx: &Ctx) -> Result<(), CliError> {
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let kind = a.engine.kind(cfg.engine);
     block_on(async {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;
@@ -120,7 +120,7 @@ pub fn run_ps(a: PsArgs, _ctx: &Ctx) -> Result<(), CliError> {
 
 /// Runs `jackin eject`.
 pub fn run_eject(a: EjectArgs, ctx: &Ctx) -> Result<(), CliError> {
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let kind = a.engine.kind(cfg.engine);
     block_on(async {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;
@@ -138,7 +138,7 @@ pub fn run_eject(a: EjectArgs, ctx: &Ctx) -> Result<(), CliError> {
 
 /// Runs `jackin purge`.
 pub fn run_purge(a: PurgeArgs, ctx: &Ctx) -> Result<(), CliError> {
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let kind = a.engine.kind(cfg.engine);
     block_on(async {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;

@@ -50,7 +50,7 @@ pub struct LoadArgs {
 
 /// Runs `jackin load`.
 pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
-    let (cfg, _) = crate::config::load()?;
+    let cfg = crate::config::read()?;
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::failure(format!("cannot read the current folder: {e}")))?;
     let opts = LoadOptions {

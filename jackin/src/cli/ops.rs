@@ -163,7 +163,7 @@ pub fn env_unset(ctx: &Ctx, layer: &EnvLayer, name: &str) -> Result<(), CliError
 
 /// Lists the layer's variables with their references (never values).
 pub fn env_list(ctx: &Ctx, layer: &EnvLayer, as_json: bool) -> Result<(), CliError> {
-    let (cfg, _) = config::load_from(&ctx.config_path)?;
+    let cfg = config::read_from(&ctx.config_path)?;
     let vars = layer.of(&cfg).ok_or_else(|| {
         CliError::failure(format!("{}: no such workspace or role", layer.table()))
             .hint("see `jackin workspace list` and `jackin role list`")

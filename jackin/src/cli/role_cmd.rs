@@ -109,7 +109,7 @@ fn add(
 }
 
 fn list(ctx: &Ctx, as_json: bool) -> Result<(), CliError> {
-    let (cfg, _) = config::load_from(&ctx.config_path)?;
+    let cfg = config::read_from(&ctx.config_path)?;
     if as_json {
         let items: Vec<_> = cfg
             .roles

@@ -404,7 +404,7 @@ fn mount_str(m: &config::Mount) -> String {
 }
 
 fn list(ctx: &Ctx, as_json: bool) -> Result<(), CliError> {
-    let (cfg, _) = config::load_from(&ctx.config_path)?;
+    let cfg = config::read_from(&ctx.config_path)?;
     if as_json {
         let items: Vec<_> = cfg.workspaces.iter().map(|(n, w)| ws_json(n, w)).collect();
         return output::json(&json!(items));
@@ -480,7 +480,7 @@ fn auth_line(a: &config::AgentAuth) -> String {
 }
 
 fn show(ctx: &Ctx, name: &str, as_json: bool) -> Result<(), CliError> {
-    let (cfg, _) = config::load_from(&ctx.config_path)?;
+    let cfg = config::read_from(&ctx.config_path)?;
     let w = cfg.workspaces.get(name).ok_or_else(|| {
         CliError::failure(format!("no workspace named '{name}'"))
             .hint("see `jackin workspace list`")

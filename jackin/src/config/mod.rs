@@ -22,9 +22,15 @@ pub mod validate;
 
 pub use edit::{edit, Edited};
 pub use error::{ConfigError, Pos};
-pub use load::{load_from, parse_str};
+pub use load::{load_from, parse_str, read_from};
 pub use model::*;
 pub use paths::path;
+
+/// Reads the validated configuration from [`path()`] (no editable
+/// document); see [`read_from`].
+pub fn read() -> Result<Config, ConfigError> {
+    read_from(&path())
+}
 
 /// Loads the configuration from [`path()`]; see [`load_from`].
 pub fn load() -> Result<(Config, toml_edit::DocumentMut), ConfigError> {

@@ -311,6 +311,17 @@ pub const PODMAN_HINT: &str = "start it with 'systemctl start podman.socket' (ro
 pub const DOCKER_HINT: &str =
     "start it with 'systemctl start docker' (rootless: 'systemctl --user start docker') or 'dockerd &'";
 
+/// Logs at debug level how long the exec phase `name` took since `since`
+/// (`timing: exec start 3.1 ms`) and returns now, for the next phase.
+pub(crate) fn exec_phase(name: &str, since: std::time::Instant) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    tracing::debug!(
+        "timing: exec {name} {:.1} ms",
+        (now - since).as_secs_f64() * 1000.0
+    );
+    now
+}
+
 /// The start hint for an engine.
 pub fn start_hint(kind: EngineKind) -> &'static str {
     match kind {

@@ -45,6 +45,10 @@ impl Instance {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub instances: Vec<Instance>,
+    /// Engine objects a failed `load` could not remove; see
+    /// [`super::leftovers`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<super::leftovers::Leftover>,
 }
 
 /// `$JACKIN_DATA_DIR`, else `$XDG_DATA_HOME/jackin`, else

@@ -4,6 +4,7 @@
 
 use super::image_user::image_user;
 use super::init_bin::{self, CONTAINER_PATH};
+use super::leftovers::{self, Leftover};
 use super::provision::{deliver, plan_in_home, refused, AgentReport};
 use super::target::{self, Target};
 use super::{labels, Instance, Store};
@@ -64,6 +65,7 @@ pub async fn load(
     cwd: &Path,
     say: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Loaded> {
+    let t0 = std::time::Instant::now();
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
@@ -78,9 +80,11 @@ pub async fn load(
         Err(e) => return Err(refused(e)),
     };
     let init = init_bin::locate()?;
+    let t = phase("resolve", t0);
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
     let engine = engine.as_ref();
+    let t = phase("connect", t);
     let is_default_image = role.image == target::DEFAULT_IMAGE;
     let mut image = engine.image_inspect(&role.image).await?;
     if is_default_image && (opts.rebuild || image.is_none()) {
@@ -96,7 +100,9 @@ pub async fn load(
         );
     }
     let image = image.ok_or_else(|| missing_image(engine, &role.image, &role_name))?;
+    let t = phase("image inspect", t);
     let store = Store::open_default()?;
+    leftovers::sweep(engine, &store).await?;
     let user = image_user(
         engine,
         &role.image,
@@ -105,6 +111,7 @@ pub async fn load(
         store.dir(),
     )
     .await?;
+    let t = phase("image user", t);
     let plan = match early {
         Some(p) if !p.uses_relocation() => p,
         _ => {
@@ -123,6 +130,8 @@ pub async fn load(
         engine.kind().as_str(),
         opts.new_instance,
     )?;
+    let t = phase("index", t);
+    let mut made = false;
     let result = start_instance(
         engine,
         &inst,
@@ -136,8 +145,14 @@ pub async fn load(
         opts,
         &plan,
         say,
+        &mut made,
     )
     .await;
+    phase("instance (total)", t);
+    tracing::debug!(
+        "timing: load total {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1000.0
+    );
     match result {
         Ok((report, exit_code)) => Ok(Loaded {
             id: inst.id.clone(),
@@ -152,18 +167,33 @@ pub async fn load(
             exit_code,
         }),
         Err(e) => {
-            // Undo only what is ours: a concurrent load of the same
-            // instance may own a container by now (then its home and index
-            // entry stay).
-            let taken = engine
-                .list_containers(&[(super::LABEL_INSTANCE, Some(inst.id.as_str()))])
-                .await
-                .map_or(true, |cs| !cs.is_empty());
-            if fresh && !taken {
-                let _ = engine.volume_remove(&inst.volume_name()).await;
+            // Undo only what is ours. When this load made no container, a
+            // concurrent load of the same instance may own one by now: then
+            // its home and index entry stay.
+            let taken = !made
+                && engine
+                    .list_containers(&[(super::LABEL_INSTANCE, Some(inst.id.as_str()))])
+                    .await
+                    .map_or(true, |cs| !cs.is_empty());
+            if taken {
+                return Err(e);
+            }
+            // Remove the container (by name, also when the create's answer
+            // was lost) and a fresh instance's volume and index entry. What
+            // the engine cannot remove now (its socket went away) is
+            // recorded and removed by the next command.
+            if fresh {
                 let _ = store.remove(&inst.id);
             }
-            Err(e)
+            let left = Leftover {
+                engine: engine.kind().as_str().to_string(),
+                container: made.then(|| inst.container_name()),
+                volume: fresh.then(|| inst.volume_name()),
+            };
+            match leftovers::remove_or_record(engine, &store, left).await {
+                None => Err(e),
+                Some(note) => Err(anyhow::anyhow!("{e:#}\n{note}")),
+            }
         }
     }
 }
@@ -202,7 +232,9 @@ async fn start_instance(
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
     say: &(dyn Fn(&str) + Send + Sync),
+    made: &mut bool,
 ) -> Result<(Vec<AgentReport>, Option<i64>)> {
+    let t = std::time::Instant::now();
     let name = inst.container_name();
     if let Some(existing) = engine.inspect_container(&name).await? {
         if existing.running && !opts.new_instance {
@@ -269,27 +301,38 @@ async fn start_instance(
         init: true,
         network: opts.network.clone(),
     };
+    let t = phase("inspect + volume", t);
+    // From here on a container may exist (even if the create's answer is
+    // lost): the caller removes it by name on failure.
+    *made = true;
     let id = match engine.create_container(&spec).await {
         Ok(id) => id,
         // Another `jackin load` of the same instance won the race for the name.
         // (Docker may answer the name conflict before the other container
         // can be inspected; both engines say "already in use".)
         Err(e) => match engine.inspect_container(&name).await {
-            Ok(found) if found.is_some() || e.to_string().contains("already in use") => bail!(
+            Ok(found) if found.is_some() || e.to_string().contains("already in use") => {
+                // Not ours: the other load's container must stay.
+                *made = false;
+                bail!(
                 "instance {} (role '{role_name}', {}) was just started by another 'jackin load' \
                  as container {name}: attach with 'jackin hardline {}', or start a second one \
                  with 'jackin load --new-instance'",
-                inst.id,
-                target.key(),
-                inst.id
-            ),
+                    inst.id,
+                    target.key(),
+                    inst.id
+                )
+            }
             _ => return Err(e.into()),
         },
     };
+    let t = phase("create", t);
     let report = std::sync::Mutex::new(None);
     let start_and_deliver = async {
         engine.start_container(&id).await?;
+        let t = phase("start", t);
         let r = deliver(engine, &id, plan, &user.name).await?;
+        phase("deliver (exec + stream + apply)", t);
         *report.lock().expect("report lock") = Some(r);
         anyhow::Ok(())
     };
@@ -305,6 +348,10 @@ async fn start_instance(
         engine.attach_after(&id, Box::pin(start_and_deliver)).await
     };
     let delivered = report.into_inner().expect("report lock");
+    if delivered.is_some() {
+        // Handed over: the instance is complete, whatever the session does.
+        *made = false;
+    }
     match (result, delivered) {
         (Ok(()), Some(r)) if opts.detach => Ok((r, None)),
         (Ok(()), Some(r)) => {
@@ -323,9 +370,26 @@ async fn start_instance(
         (Ok(()), None) => bail!("internal: the bundle was not delivered"),
         // The session failed after a good handoff: the instance is fine.
         (Err(e), Some(_)) => Err(e),
-        (Err(e), None) => {
-            let _ = engine.remove_container(&id, true).await;
-            Err(e)
-        }
+        // The caller removes the half-made container (`made`).
+        (Err(e), None) => Err(match engine.inspect_container(&id).await {
+            Ok(Some(c)) if !c.running => e.context(format!(
+                "container {name} stopped during the handoff (state '{}'); nothing was provisioned: \
+                 check the image and run 'jackin load' again",
+                c.state
+            )),
+            _ => e,
+        }),
     }
+}
+
+/// Logs, at debug level (`--debug`), how long the launch phase `name` took
+/// since `since` (`timing: create 41.2 ms`), and returns the current instant
+/// for the next phase. Used by `bench/launch.sh` to show where time goes.
+fn phase(name: &str, since: std::time::Instant) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    tracing::debug!(
+        "timing: {name} {:.1} ms",
+        (now - since).as_secs_f64() * 1000.0
+    );
+    now
 }

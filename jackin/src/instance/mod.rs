@@ -9,6 +9,7 @@ pub mod image_build;
 pub mod image_user;
 pub mod index;
 pub mod init_bin;
+pub mod leftovers;
 pub mod load;
 pub mod provision;
 pub mod ps;

@@ -94,10 +94,15 @@ pub async fn deliver(
         .context("cannot run jackin-init receive in the container")?;
     if out.exit_code != 0 {
         let msg = String::from_utf8_lossy(&out.stderr);
+        let msg = match msg.trim() {
+            "" => "it printed nothing (the exec was cut off, or the container stopped); \
+                   see 'jackin ps' and try again"
+                .to_string(),
+            m => m.to_string(),
+        };
         bail!(
-            "jackin-init receive failed in the container (exit {}): {}",
-            out.exit_code,
-            msg.trim()
+            "jackin-init receive failed in the container (exit {}): {msg}",
+            out.exit_code
         );
     }
     let text = String::from_utf8_lossy(&out.stdout);

@@ -30,7 +30,9 @@ impl Found {
 
 /// Every instance on `engine`: index entries joined with labelled
 /// containers (a labelled container missing from the index is listed too).
+/// Removes the leftovers of failed loads first ([`super::leftovers::sweep`]).
 pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
+    super::leftovers::sweep(engine, store).await?;
     let kind = engine.kind().as_str();
     let containers = engine.list_containers(&[(LABEL_INSTANCE, None)]).await?;
     let mut out: Vec<Found> = store

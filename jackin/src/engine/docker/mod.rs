@@ -394,9 +394,11 @@ impl Engine for DockerEngine {
     }
 
     async fn exec(&self, id: &str, spec: &ExecSpec) -> Result<ExecOutput> {
+        let t = std::time::Instant::now();
         let exec_id = self
             .create_exec(id, spec, false, spec.stdin.is_some())
             .await?;
+        let t = super::exec_phase("create", t);
         let (mut output, input) = match self.start_exec(id, &exec_id, false).await? {
             StartExecResults::Attached { output, input } => (output, input),
             StartExecResults::Detached => {
@@ -431,9 +433,12 @@ impl Engine for DockerEngine {
             }
             Ok(out)
         };
+        let t = super::exec_phase("start", t);
         let ((), out) = futures_util::join!(write, read);
         let mut out = out?;
+        let t = super::exec_phase("stream (stdin in, output until exit)", t);
         out.exit_code = self.exec_exit_code(&exec_id).await?;
+        super::exec_phase("exit code", t);
         Ok(out)
     }
 

@@ -330,6 +330,7 @@ impl Engine for PodmanEngine {
     }
 
     async fn exec(&self, id: &str, spec: &ExecSpec) -> Result<ExecOutput> {
+        let t = std::time::Instant::now();
         let op = || format!("exec in container '{id}'");
         let c = self.podman.containers().get(id);
         let exec = match c
@@ -340,6 +341,7 @@ impl Engine for PodmanEngine {
             Err(e) if no_such_container(&e) => return Err(self.not_found(id)),
             Err(e) => return Err(self.err(op(), e)),
         };
+        let t = super::exec_phase("create", t);
         let mux = exec
             .start(&ExecStartOpts::builder().build())
             .await
@@ -374,9 +376,12 @@ impl Engine for PodmanEngine {
             }
             Ok(out)
         };
+        let t = super::exec_phase("start", t);
         let ((), out) = futures_util::join!(write, read);
         let mut out = out?;
+        let t = super::exec_phase("stream (stdin in, output until exit)", t);
         out.exit_code = self.exec_exit_code(exec.id().as_ref()).await?;
+        super::exec_phase("exit code", t);
         Ok(out)
     }
 
