@@ -24,6 +24,7 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
@@ -49,6 +50,7 @@ pub struct PsArgs {
 #[derive(Debug, Args)]
 pub struct EjectArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
@@ -67,6 +69,7 @@ pub struct EjectArgs {
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
