@@ -68,6 +68,21 @@ pub fn entity_name(kind: &str, name: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a role's image reference: not empty, no whitespace or control
+/// characters, not starting with `-` (the engine would refuse it later,
+/// after jackin had already printed its plan).
+pub fn image(raw: &str) -> Result<(), String> {
+    if raw.is_empty() {
+        return Err("the image reference must not be empty".into());
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) || raw.starts_with('-') {
+        return Err(format!(
+            "{raw:?} is not an image reference (no spaces or control characters, not starting with '-'; e.g. localhost/jackin/agent-smith:latest)"
+        ));
+    }
+    Ok(())
+}
+
 /// Parses an absolute path as written in config (after `~` expansion).
 pub fn absolute_path(raw: &str) -> Result<PathBuf, String> {
     let p = expand_tilde(raw);
