@@ -143,7 +143,7 @@ fn missing_image(engine: &dyn Engine, image: &str, role: &str) -> anyhow::Error 
         )
     } else {
         format!(
-            "build or import it into {} (e.g. '{} build -t {image} …'), or point role '{role}' at another image with 'jackin role add'",
+            "build or import it into {} (e.g. '{} build -t {image} …'), or point role '{role}' at another image: edit `image` under [roles.{role}] in config.toml ('jackin config path'), or 'jackin role remove {role}' and add it again",
             engine.kind().as_str(),
             engine.kind().as_str()
         )
