@@ -373,6 +373,19 @@ fn a_directory_in_place_of_config_toml_is_an_error_and_left_alone() {
         );
     }
     assert!(op.op.config_path().is_dir());
+    let r = op.refused(&["role", "list"], 1);
+    assert!(
+        r.stderr.contains("hint: config.toml must be a file"),
+        "{}",
+        r.stderr
+    );
+
+    // Not UTF-8: said so, and left alone.
+    std::fs::remove_dir(op.op.config_path()).unwrap();
+    op.op.write_config("");
+    std::fs::write(op.op.config_path(), b"\xff\xfe[env]\n").unwrap();
+    let r = op.refused(&["config", "env", "set", "A", "b"], 1);
+    assert!(r.stderr.contains("UTF-8"), "{}", r.stderr);
 }
 
 #[test]
