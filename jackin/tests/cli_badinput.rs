@@ -562,3 +562,58 @@ fn json_errors_leave_stdout_empty() {
         assert!(r.stdout.is_empty(), "{args:?}: stdout {}", r.stdout);
     }
 }
+
+#[test]
+fn a_workspace_whose_folder_is_gone_is_refused_before_the_engine() {
+    let op = Op::new();
+    let gone = op.op.dir("gone");
+    op.run(&[
+        "workspace",
+        "create",
+        "gws",
+        "--workdir",
+        path_str(&gone),
+        "--default-role",
+        "nc-smith",
+    ])
+    .expect(0);
+    std::fs::remove_dir(&gone).unwrap();
+    let r = op.refused(
+        &["load", "nc-smith", "gws", "--detach", "--host", NOPE_SOCK],
+        1,
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "workspace 'gws' mounts {}, which does not exist",
+            path_str(&gone)
+        )) && r
+            .stderr
+            .contains("jackin workspace edit gws --remove-mount"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_workspace_given_as_the_role_says_which_argument_is_which() {
+    let op = Op::new();
+    let dir = op.op.dir("app");
+    op.run(&[
+        "workspace",
+        "create",
+        "my-app",
+        "--workdir",
+        path_str(&dir),
+        "--default-role",
+        "nc-smith",
+    ])
+    .expect(0);
+    let r = op.refused(&["load", "my-app", "--detach", "--host", NOPE_SOCK], 1);
+    assert!(
+        r.stderr
+            .contains("'my-app' is a saved workspace, not a role")
+            && r.stderr.contains("jackin load nc-smith my-app"),
+        "{}",
+        r.stderr
+    );
+}

@@ -55,6 +55,7 @@ pub async fn load(
 ) -> Result<Loaded> {
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
+    target::check_mounts(&target)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
     let role = cfg.roles[&role_name].clone();
     let agent = target::resolve_agent(&role_name, &role, opts.agent.as_deref())?;
