@@ -617,3 +617,29 @@ fn a_workspace_given_as_the_role_says_which_argument_is_which() {
         r.stderr
     );
 }
+
+/// `jackin … | head -1`: a closed stdout ends jackin quietly (exit 0), no
+/// panic or backtrace.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let op = Op::new();
+    for args in [
+        &["config", "path"][..],
+        &["role", "list"],
+        &["role", "list", "--json"],
+        &["config", "auth", "show", "--json"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut c = op.op.command(args);
+        let o = c
+            .env("JACKIN_DATA_DIR", op.data_dir())
+            .env_remove("RUST_BACKTRACE")
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -176,7 +176,7 @@ enum EnvCmd {
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<(), CliError> {
     match args.cmd {
         ConfigCmd::Path => {
-            println!("{}", ctx.config_path.display());
+            super::output::println(ctx.config_path.display());
             Ok(())
         }
         ConfigCmd::Auth(a) => match a.cmd {

@@ -72,7 +72,7 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     block_on(async {
         let loaded = load(cfg, &opts, &host_env, &cwd).await?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&loaded)?);
+            super::output::println(serde_json::to_string_pretty(&loaded)?);
         } else {
             ctx.say(&loaded.summary);
             for n in &loaded.notes {
