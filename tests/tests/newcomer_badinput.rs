@@ -280,3 +280,58 @@ engine_test!(newcomer_selector_matching_nothing_or_several, |kind| {
         "{idx}"
     );
 });
+
+engine_test!(
+    newcomer_role_selector_skips_containers_of_another_data_folder,
+    |kind| {
+        // A jackin-labelled container this operator's index does not hold
+        // (another operator's data folder on the same engine).
+        let op = Op::new("foreign", kind, "localhost/unused:1");
+        let e = engine(kind).await;
+        let image = ensure_probe_image(kind);
+        let id = format!("n{:07}", std::process::id() % 10_000_000);
+        let name = format!("jk-{id}-{}", op.role);
+        let mut cleanup = jackin_tests::Cleanup::new(kind);
+        cleanup.containers.push(name.clone());
+        let _ = e.remove_container(&name, true).await;
+        let labels = [
+            (jackin::instance::LABEL_INSTANCE, id.as_str()),
+            (LABEL_ROLE, op.role.as_str()),
+            (jackin::instance::LABEL_WORKSPACE, "dir:/elsewhere"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let spec = jackin::engine::ContainerSpec {
+            name: name.clone(),
+            image,
+            labels,
+            network: Some("none".into()),
+            init: true,
+            ..Default::default()
+        };
+        let cid = e.create_container(&spec).await.unwrap();
+        e.start_container(&cid).await.unwrap();
+
+        // ps shows it; a role name or "the only running one" does not pick it.
+        let o = op.run(&["ps", "--json"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains(&id), "{}", o.stdout);
+        for args in [
+            vec!["auth", "sync", op.role.as_str(), "--all"],
+            vec!["eject", op.role.as_str(), "--all"],
+        ] {
+            let o = op.refused(&args);
+            assert!(
+                o.stderr.contains("no instance matches"),
+                "{args:?}: {}",
+                o.stderr
+            );
+        }
+        assert_eq!(op.containers().await, vec![name.clone()]);
+        // Named exactly, it is still reachable.
+        let o = op.run(&["eject", &name]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(op.containers().await, Vec::<String>::new());
+    }
+);

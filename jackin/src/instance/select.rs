@@ -11,6 +11,11 @@ use anyhow::{bail, Result};
 pub struct Found {
     pub instance: Instance,
     pub container: Option<ContainerInfo>,
+    /// Whether the instance is in this operator's index
+    /// (`$JACKIN_DATA_DIR/instances.json`); `false` for a labelled
+    /// container only the engine knows (another data folder's, or one
+    /// whose index entry was lost).
+    pub indexed: bool,
 }
 
 impl Found {
@@ -46,6 +51,7 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
             Found {
                 instance: i,
                 container: c,
+                indexed: true,
             }
         })
         .collect();
@@ -61,6 +67,7 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
                     created: 0,
                 },
                 container: Some(c),
+                indexed: false,
             });
         }
     }
@@ -70,6 +77,12 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
 /// The instances `selector` names. Without `all`, more than one match is an
 /// error listing them; no match is always an error. A `None` selector
 /// means "the only running instance".
+///
+/// A role name (and `None`) only matches instances in this operator's
+/// index: on a shared engine, `jackin auth sync ROLE --all` must not push
+/// this host's logins into containers another data folder made. A
+/// container only the engine knows is still matched by its instance id or
+/// container name, given exactly.
 pub async fn select(
     engine: &dyn Engine,
     store: &Store,
@@ -82,14 +95,17 @@ pub async fn select(
             .into_iter()
             .filter(|f| {
                 f.instance.id == s
-                    || f.instance.role == s
+                    || (f.indexed && f.instance.role == s)
                     || f.instance.container_name() == s
                     || f.container
                         .as_ref()
                         .is_some_and(|c| c.name == s || c.id.starts_with(s) && s.len() >= 12)
             })
             .collect(),
-        None => every.into_iter().filter(Found::running).collect(),
+        None => every
+            .into_iter()
+            .filter(|f| f.indexed && f.running())
+            .collect(),
     };
     let what = selector
         .map(|s| format!("'{s}'"))
