@@ -335,3 +335,45 @@ engine_test!(
         assert_eq!(op.containers().await, Vec::<String>::new());
     }
 );
+
+engine_test!(newcomer_hardline_without_selector_and_two_running, |kind| {
+    let op = Op::new("two", kind, "localhost/unused:1");
+    let e = engine(kind).await;
+    let image = ensure_probe_image(kind);
+    let pid = std::process::id() % 1_000_000;
+    let ids = [format!("a{pid:06}x"), format!("b{pid:06}x")];
+    let mut cleanup = jackin_tests::Cleanup::new(kind);
+    for id in &ids {
+        let name = format!("jk-{id}-{}", op.role);
+        cleanup.containers.push(name.clone());
+        let _ = e.remove_container(&name, true).await;
+        let labels = [
+            (jackin::instance::LABEL_INSTANCE, id.as_str()),
+            (LABEL_ROLE, op.role.as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let spec = jackin::engine::ContainerSpec {
+            name,
+            image: image.clone(),
+            labels,
+            network: Some("none".into()),
+            init: true,
+            ..Default::default()
+        };
+        let cid = e.create_container(&spec).await.unwrap();
+        e.start_container(&cid).await.unwrap();
+    }
+    op.write_index(&[&ids[0], &ids[1]]);
+    let o = op.refused(&["hardline", "--shell"]);
+    assert!(
+        o.stderr.contains("2 instances are running")
+            && o.stderr.contains(&ids[0])
+            && o.stderr.contains(&ids[1])
+            && o.stderr.contains("name one by id")
+            && !o.stderr.contains("--all"),
+        "{}",
+        o.stderr
+    );
+});

@@ -130,6 +130,13 @@ pub async fn select(
                 )
             })
             .collect();
+        if selector.is_none() {
+            bail!(
+                "{} instances are running:\n{}\nname one by id",
+                matches.len(),
+                list.join("\n")
+            );
+        }
         bail!(
             "{what} matches {} instances:\n{}\nname one by id, or pass --all",
             matches.len(),
