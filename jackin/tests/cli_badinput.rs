@@ -643,3 +643,69 @@ fn a_closed_stdout_is_not_a_panic() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// Mounting over `/`, `/jackin` or `/run/jackin` (jackin-init and the
+/// secrets tmpfs) is refused: Docker silently dropped such a bind and
+/// Podman wrote mount points into the host folder.
+#[test]
+fn a_mount_over_jackins_own_paths_is_refused() {
+    let op = Op::new();
+    let src = op.op.dir("src");
+    for dst in [
+        "/",
+        "/jackin",
+        "/jackin/x",
+        "/run/jackin",
+        "/run/jackin/",
+        "//run//jackin/env",
+        "/data/../run/jackin",
+    ] {
+        let spec = format!("{}:{dst}", path_str(&src));
+        let r = op.refused(
+            &[
+                "workspace",
+                "create",
+                "w",
+                "--workdir",
+                path_str(&src),
+                "--mount",
+                &spec,
+            ],
+            2,
+        );
+        assert!(
+            r.stderr.contains("is reserved by jackin") || r.stderr.contains("contains '..'"),
+            "{dst}: {}",
+            r.stderr
+        );
+    }
+    op.run(&["workspace", "create", "w", "--workdir", path_str(&src)])
+        .expect(0);
+    op.refused(
+        &[
+            "workspace",
+            "edit",
+            "w",
+            "--add-mount",
+            &format!("{}:/run/jackin:ro", path_str(&src)),
+        ],
+        2,
+    );
+    // /run/jackinx and /data are fine.
+    op.run(&[
+        "workspace",
+        "edit",
+        "w",
+        "--add-mount",
+        &format!("{}:/run/jackinx", path_str(&src)),
+    ])
+    .expect(0);
+    // Written by hand: the line is named.
+    op.op.write_config(&format!(
+        "[workspaces.h]\nworkdir = \"/tmp\"\nmounts = [\"{}:/jackin\"]\n",
+        path_str(&src)
+    ));
+    let r = op.refused(&["workspace", "list"], 1);
+    assert!(r.stderr.contains("config.toml:3:"), "{}", r.stderr);
+    assert!(r.stderr.contains("reserved by jackin"), "{}", r.stderr);
+}
