@@ -377,3 +377,49 @@ engine_test!(newcomer_hardline_without_selector_and_two_running, |kind| {
         o.stderr
     );
 });
+
+engine_test!(
+    newcomer_longest_role_name_and_unicode_folder_with_spaces,
+    |kind| {
+        let image = ensure_probe_image(kind);
+        let mut op = Op::new("long", kind, &image);
+        // The longest role name allowed (63), in a folder with spaces and
+        // non-ASCII letters: the container name is jk-<id>-<63 chars>.
+        let long = format!(
+            "{:x<63}",
+            format!("nc-long-{}-{}-", kind.as_str(), std::process::id())
+        );
+        assert_eq!(long.len(), 63);
+        let text = std::fs::read_to_string(op.config()).unwrap();
+        std::fs::write(op.config(), text.replace(&op.role, &long)).unwrap();
+        op.role = long.clone();
+        let folder = op.root.path().join("wörk spåce");
+        std::fs::create_dir(&folder).unwrap();
+        let mut cleanup = jackin_tests::Cleanup::new(kind);
+        let o = op.run(&[
+            "load",
+            &long,
+            folder.to_str().unwrap(),
+            "--json",
+            "--network",
+            "none",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        let id = v["id"].as_str().unwrap().to_string();
+        let container = format!("jk-{id}-{long}");
+        cleanup.containers.push(container.clone());
+        cleanup.volumes.push(format!("jk-{id}-home"));
+        assert_eq!(v["container"], container.as_str(), "{}", o.stdout);
+        assert_eq!(
+            v["workspace"],
+            format!("dir:{}", folder.canonicalize().unwrap().display()).as_str()
+        );
+        assert_eq!(op.containers().await, vec![container.clone()]);
+        let o = op.run(&["eject", &long, "--purge"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(op.containers().await, Vec::<String>::new());
+        let e = engine(kind).await;
+        assert!(!e.volume_exists(&format!("jk-{id}-home")).await.unwrap());
+    }
+);
