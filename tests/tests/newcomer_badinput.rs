@@ -423,3 +423,23 @@ engine_test!(
         assert!(!e.volume_exists(&format!("jk-{id}-home")).await.unwrap());
     }
 );
+
+engine_test!(newcomer_an_ejected_instance_says_how_to_start_it, |kind| {
+    let op = Op::new("ejected", kind, "localhost/unused:1");
+    let id = format!("e{:06}x", std::process::id() % 1_000_000);
+    op.write_index(&[&id]);
+    for args in [
+        vec!["hardline", id.as_str(), "--shell"],
+        vec!["auth", "sync", id.as_str()],
+    ] {
+        let o = op.refused(&args);
+        assert!(
+            o.stderr.contains(&format!(
+                "instance {id} is not running (ejected): start it with 'jackin load {} /nc/{id}'",
+                op.role
+            )),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
+});

@@ -24,6 +24,20 @@ impl Found {
         self.container.as_ref().is_some_and(|c| c.running)
     }
 
+    /// The command that starts this instance again:
+    /// `jackin load ROLE TARGET`, TARGET being the saved workspace or the
+    /// folder (quoted when it holds spaces or quotes).
+    pub fn load_command(&self) -> String {
+        let target = match self.instance.workspace.strip_prefix("dir:") {
+            Some(dir) if dir.contains([' ', '\'', '"']) => {
+                format!("'{}'", dir.replace('\'', "'\\''"))
+            }
+            Some(dir) => dir.to_string(),
+            None => self.instance.workspace.clone(),
+        };
+        format!("jackin load {} {target}", self.instance.role)
+    }
+
     /// `running`, `exited`, … or `ejected` (no container, home kept).
     pub fn state(&self) -> String {
         self.container
