@@ -44,8 +44,8 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 cargo --version
 
-step "building jackin and the static jackin-init"
-(cd "$REPO" && cargo build --release -p jackin --quiet && bash scripts/build-init.sh)
+step "building jackin and the static jackin-init (first build: several minutes)"
+(cd "$REPO" && cargo build --release -p jackin && bash scripts/build-init.sh)
 JACKIN="$REPO/target/release/jackin"
 export JACKIN_INIT_BIN="$REPO/target/x86_64-unknown-linux-gnu/init-release/jackin-init"
 export JACKIN_SOURCE_DIR="$REPO"

@@ -112,6 +112,7 @@ enum SourceCmd {
   jackin config auth source set ~/.codex-client --agent codex --workspace client-app")]
     Set {
         /// The agent's config folder (~/… is kept as typed; relative paths become absolute).
+        #[arg(value_parser = super::ops::non_empty())]
         dir: String,
         #[command(flatten)]
         scope: SourceScope,
@@ -175,7 +176,7 @@ enum EnvCmd {
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<(), CliError> {
     match args.cmd {
         ConfigCmd::Path => {
-            println!("{}", ctx.config_path.display());
+            super::output::println(ctx.config_path.display());
             Ok(())
         }
         ConfigCmd::Auth(a) => match a.cmd {

@@ -31,7 +31,7 @@ pub struct EngineArgs {
     /// Engine socket, e.g. unix:///run/podman/podman.sock (default:
     /// CONTAINER_HOST / DOCKER_HOST, then the standard rootful and rootless
     /// locations).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = super::ops::non_empty())]
     pub host: Option<String>,
 }
 

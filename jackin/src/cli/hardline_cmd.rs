@@ -14,12 +14,13 @@ use clap::Args;
 )]
 pub struct HardlineArgs {
     /// Instance id, role name or container name (default: the only running instance).
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: Option<String>,
     /// Start a new agent session instead of attaching to the main one.
     #[arg(long, requires = "agent", conflicts_with = "shell")]
     pub new: bool,
     /// Agent for --new.
-    #[arg(long, requires = "new")]
+    #[arg(long, requires = "new", value_parser = super::ops::agent_parser())]
     pub agent: Option<String>,
     /// Open a shell as the container user.
     #[arg(long)]

@@ -24,6 +24,7 @@ pub enum AuthCommand {
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
@@ -49,6 +50,7 @@ pub struct PsArgs {
 #[derive(Debug, Args)]
 pub struct EjectArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
@@ -67,6 +69,7 @@ pub struct EjectArgs {
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
     /// Instance id, role name or container name.
+    #[arg(value_parser = super::ops::non_empty())]
     pub selector: String,
     /// Act on every match instead of refusing several.
     #[arg(long)]
@@ -89,7 +92,7 @@ pub fn run_auth(a: AuthArgs, ctx: &Ctx) -> Result<(), CliError> {
         let store = Store::open_default()?;
         let done = auth_sync(engine.as_ref(), &store, cfg, &a.selector, a.all, &host_env).await?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&done)?);
+            super::output::println(serde_json::to_string_pretty(&done)?);
         } else {
             for d in &done {
                 ctx.say(format!("{}: {}", d.id, d.summary));
@@ -110,9 +113,9 @@ pub fn run_ps(a: PsArgs, _ctx: &Ctx) -> Result<(), CliError> {
         let engine = crate::engine::connect(kind, a.engine.host.as_deref()).await?;
         let rows = ps::ps(engine.as_ref(), &Store::open_default()?).await?;
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&rows)?);
+            super::output::println(serde_json::to_string_pretty(&rows)?);
         } else {
-            print!("{}", ps::render(&rows));
+            super::output::print(&ps::render(&rows));
         }
         Ok(())
     })
@@ -150,7 +153,7 @@ pub fn run_purge(a: PurgeArgs, ctx: &Ctx) -> Result<(), CliError> {
 
 fn report(ctx: &Ctx, done: &[eject::Done], json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(done)?);
+        super::output::println(serde_json::to_string_pretty(done)?);
         return Ok(());
     }
     for d in done {

@@ -22,12 +22,14 @@ needs a credential that does not resolve.";
 pub struct LoadArgs {
     /// Role to run (default: the workspace's default role, else the only
     /// configured role, else the built-in agent-smith).
+    #[arg(value_parser = super::ops::non_empty())]
     pub role: Option<String>,
     /// Saved workspace name or a folder (default: the saved workspace whose
     /// workdir is the current folder, else the current folder).
+    #[arg(value_parser = super::ops::non_empty())]
     pub target: Option<String>,
     /// Agent to start (default: the role's default agent).
-    #[arg(long)]
+    #[arg(long, value_parser = super::ops::agent_parser())]
     pub agent: Option<String>,
     /// Start in the background and print the instance id instead of attaching.
     #[arg(short, long)]
@@ -36,7 +38,7 @@ pub struct LoadArgs {
     #[arg(long)]
     pub new_instance: bool,
     /// Container network (e.g. `none`); default: the engine's.
-    #[arg(long, env = "JACKIN_NETWORK")]
+    #[arg(long, env = "JACKIN_NETWORK", value_parser = super::ops::non_empty())]
     pub network: Option<String>,
     /// Rebuild the default role image (agent-smith) before launching.
     #[arg(long)]
@@ -71,7 +73,7 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     let say = move |line: &str| {
         if !quiet {
             // Before raw mode: a plain line on the terminal.
-            println!("{line}");
+            super::output::println(line);
         }
     };
     // Attached (not detach): load prints the summary, then runs the
@@ -93,7 +95,7 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
     if a.json {
         let json = serde_json::to_string_pretty(&loaded)
             .map_err(|e| CliError::failure(format!("cannot print the result as JSON: {e}")))?;
-        println!("{json}");
+        super::output::println(json);
     } else {
         ctx.say(&loaded.summary);
         for n in &loaded.notes {

@@ -107,7 +107,7 @@ impl Ctx {
     /// Prints an informational line to stdout unless `-q`.
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            println!("{}", line.as_ref());
+            output::println(line.as_ref());
         }
     }
 

@@ -19,6 +19,13 @@ pub fn agent_parser() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(agents::names())
 }
 
+/// The parser of every path, name or selector argument: an empty string
+/// is a usage error (exit 2) instead of silently meaning "the current
+/// folder" or "match nothing".
+pub fn non_empty() -> clap::builder::NonEmptyStringValueParser {
+    clap::builder::NonEmptyStringValueParser::new()
+}
+
 /// The mode parser of every `MODE` argument; an unknown mode lists the
 /// valid ones.
 pub fn parse_mode(s: &str) -> Result<Mode, String> {

@@ -36,11 +36,29 @@ pub fn columns(rows: &[Vec<String>]) -> String {
 pub fn json(value: &serde_json::Value) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::failure(format!("cannot render JSON: {e}")))?;
-    println!("{s}");
+    print(&format!("{s}\n"));
     Ok(())
 }
 
 /// Prints text as is (no trailing newline added beyond the text's own).
+///
+/// Every line jackin writes to stdout goes through here: a closed stdout
+/// (`jackin ps | head -1`) ends jackin quietly with exit 0, like other Unix
+/// tools, instead of `print!`'s panic and backtrace; another write error
+/// is reported as `error: cannot write to stdout: …` with exit 1.
 pub fn print(text: &str) {
-    print!("{text}");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {}", e.kind());
+        std::process::exit(1);
+    }
+}
+
+/// [`print`] with a newline.
+pub fn println(text: impl std::fmt::Display) {
+    print(&format!("{text}\n"));
 }

@@ -73,6 +73,7 @@ fn add(
     if image.trim().is_empty() {
         return Err(CliError::usage("--image must not be empty"));
     }
+    validate::image(image).map_err(|m| CliError::usage(format!("--image: {m}")))?;
     for (i, a) in agents.iter().enumerate() {
         if agents[..i].contains(a) {
             return Err(CliError::usage(format!("--agent {a} is given twice")));

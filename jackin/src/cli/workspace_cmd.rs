@@ -31,10 +31,10 @@ enum WsCmd {
     Create {
         name: String,
         /// Working directory in the container (relative paths become absolute).
-        #[arg(long)]
+        #[arg(long, value_parser = super::ops::non_empty())]
         workdir: String,
         /// Bind mount `src[:dst][:ro]` (repeatable). Default: the workdir at the same path.
-        #[arg(long = "mount", value_name = "SPEC")]
+        #[arg(long = "mount", value_name = "SPEC", value_parser = super::ops::non_empty())]
         mounts: Vec<String>,
         /// Role `jackin load` uses in this workspace when none is given.
         #[arg(long)]
@@ -59,13 +59,13 @@ enum WsCmd {
   jackin workspace edit my-app --remove-mount ~/data --no-default-role")]
     Edit {
         name: String,
-        #[arg(long)]
+        #[arg(long, value_parser = super::ops::non_empty())]
         workdir: Option<String>,
         /// Add a mount `src[:dst][:ro]` (repeatable).
-        #[arg(long, value_name = "SPEC")]
+        #[arg(long, value_name = "SPEC", value_parser = super::ops::non_empty())]
         add_mount: Vec<String>,
         /// Remove the mount with this spec or this host path (repeatable).
-        #[arg(long, value_name = "SPEC")]
+        #[arg(long, value_name = "SPEC", value_parser = super::ops::non_empty())]
         remove_mount: Vec<String>,
         #[arg(long, conflicts_with = "no_default_role")]
         default_role: Option<String>,

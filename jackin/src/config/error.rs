@@ -103,7 +103,19 @@ impl ConfigError {
                     .into(),
             ),
             ConfigError::Refused { hint, .. } => hint.clone(),
-            ConfigError::Read { .. } | ConfigError::Write { .. } => {
+            ConfigError::Read { source, .. } => Some(
+                match source.kind() {
+                    std::io::ErrorKind::IsADirectory => {
+                        "config.toml must be a file: move the folder away (a missing file is an empty configuration)"
+                    }
+                    std::io::ErrorKind::InvalidData => {
+                        "config.toml must be UTF-8 text: fix its encoding by hand"
+                    }
+                    _ => "check the permissions of the config folder ($JACKIN_CONFIG_DIR)",
+                }
+                .into(),
+            ),
+            ConfigError::Write { .. } => {
                 Some("check the permissions of the config folder ($JACKIN_CONFIG_DIR)".into())
             }
             ConfigError::EditInvalid { .. } => Some("nothing was written".into()),

@@ -261,6 +261,7 @@ impl<'a> Walker<'a> {
                     if s.trim().is_empty() {
                         return Err(self.err(Self::value_span(&f), &f.dotted, "must not be empty"));
                     }
+                    validate::image(s).map_err(|m| self.err(Self::value_span(&f), &f.dotted, m))?;
                     image = Some(s.to_string());
                 }
                 "agents" => {

@@ -5,7 +5,7 @@ use super::model::Mount;
 use super::paths::expand_tilde;
 use crate::agents::{self, AgentSpec};
 use crate::mode::Mode;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Looks up an agent by name; the error lists the known agents.
 pub fn agent(name: &str) -> Result<&'static AgentSpec, String> {
@@ -68,6 +68,21 @@ pub fn entity_name(kind: &str, name: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a role's image reference: not empty, no whitespace or control
+/// characters, not starting with `-` (the engine would refuse it later,
+/// after jackin had already printed its plan).
+pub fn image(raw: &str) -> Result<(), String> {
+    if raw.is_empty() {
+        return Err("the image reference must not be empty".into());
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) || raw.starts_with('-') {
+        return Err(format!(
+            "{raw:?} is not an image reference (no spaces or control characters, not starting with '-'; e.g. localhost/jackin/agent-smith:latest)"
+        ));
+    }
+    Ok(())
+}
+
 /// Parses an absolute path as written in config (after `~` expansion).
 pub fn absolute_path(raw: &str) -> Result<PathBuf, String> {
     let p = expand_tilde(raw);
@@ -115,7 +130,33 @@ pub fn mount(raw: &str) -> Result<Mount, String> {
         }
         None => src.clone(),
     };
+    reserved_dst(raw, &dst)?;
     Ok(Mount { src, dst, readonly })
+}
+
+/// Container paths a workspace mount may not use: `/` itself, and
+/// `/jackin` and `/run/jackin` (and below), where jackin bind-mounts
+/// `jackin-init` and keeps the agents' secrets on a tmpfs. Docker silently
+/// drops a bind there and Podman refuses to start; a bind over
+/// `/run/jackin` could put secrets on the host disk. `..` is refused so
+/// the check cannot be walked around.
+fn reserved_dst(raw: &str, dst: &Path) -> Result<(), String> {
+    use std::path::Component;
+    if dst.components().any(|c| c == Component::ParentDir) {
+        return Err(format!(
+            "mount '{raw}': container path {} contains '..'",
+            dst.display()
+        ));
+    }
+    let clean: PathBuf = dst.components().collect();
+    let reserved = ["/jackin", "/run/jackin"];
+    if clean == Path::new("/") || reserved.iter().any(|r| clean.starts_with(r)) {
+        return Err(format!(
+            "mount '{raw}': container path {} is reserved by jackin (/, /jackin, /run/jackin); mount it somewhere else, e.g. SRC:/data",
+            dst.display()
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

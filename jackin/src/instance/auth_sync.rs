@@ -35,9 +35,10 @@ pub async fn auth_sync(
     for f in select(engine, store, Some(selector), all).await? {
         let Some(c) = f.container.as_ref().filter(|c| c.running) else {
             bail!(
-                "instance {} is not running ({}): start it with 'jackin load'",
+                "instance {} is not running ({}): start it with '{}'",
                 f.instance.id,
-                f.state()
+                f.state(),
+                f.load_command()
             );
         };
         let target = Target::from_key(&cfg, &f.instance.workspace)?;

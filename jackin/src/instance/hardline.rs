@@ -56,9 +56,10 @@ pub async fn hardline(
     let f = &found[0];
     let Some(c) = f.container.as_ref().filter(|c| c.running) else {
         bail!(
-            "instance {} is not running ({}): start it with 'jackin load'",
+            "instance {} is not running ({}): start it with '{}'",
             f.instance.id,
-            f.state()
+            f.state(),
+            f.load_command()
         );
     };
     if let Session::NewAgent { agent, .. } = session {

@@ -189,7 +189,11 @@ fn read_index(path: &Path) -> Result<Index> {
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => anyhow::bail!(
+            "cannot read the instance index {}: {}; it must be a file jackin can read (move it away and jackin starts a new one)",
+            path.display(),
+            e.kind()
+        ),
     }
 }
 

@@ -68,6 +68,7 @@ pub async fn load(
     let t0 = std::time::Instant::now();
     target::with_builtin_roles(&mut cfg);
     let target = target::resolve_target(&cfg, opts.target.as_deref(), cwd)?;
+    target::check_mounts(&target)?;
     let role_name = target::resolve_role(&cfg, opts.role.as_deref(), &target)?;
     let role = cfg.roles[&role_name].clone();
     let agent = target::resolve_agent(&role_name, &role, opts.agent.as_deref())?;
@@ -206,7 +207,7 @@ fn missing_image(engine: &dyn Engine, image: &str, role: &str) -> anyhow::Error 
         )
     } else {
         format!(
-            "build or import it into {} (e.g. '{} build -t {image} …'), or point role '{role}' at another image with 'jackin role add'",
+            "build or import it into {} (e.g. '{} build -t {image} …'), or point role '{role}' at another image: edit `image` under [roles.{role}] in config.toml ('jackin config path'), or 'jackin role remove {role}' and add it again",
             engine.kind().as_str(),
             engine.kind().as_str()
         )

@@ -11,12 +11,31 @@ use anyhow::{bail, Result};
 pub struct Found {
     pub instance: Instance,
     pub container: Option<ContainerInfo>,
+    /// Whether the instance is in this operator's index
+    /// (`$JACKIN_DATA_DIR/instances.json`); `false` for a labelled
+    /// container only the engine knows (another data folder's, or one
+    /// whose index entry was lost).
+    pub indexed: bool,
 }
 
 impl Found {
     /// Whether the container exists and runs.
     pub fn running(&self) -> bool {
         self.container.as_ref().is_some_and(|c| c.running)
+    }
+
+    /// The command that starts this instance again:
+    /// `jackin load ROLE TARGET`, TARGET being the saved workspace or the
+    /// folder (quoted when it holds spaces or quotes).
+    pub fn load_command(&self) -> String {
+        let target = match self.instance.workspace.strip_prefix("dir:") {
+            Some(dir) if dir.contains([' ', '\'', '"']) => {
+                format!("'{}'", dir.replace('\'', "'\\''"))
+            }
+            Some(dir) => dir.to_string(),
+            None => self.instance.workspace.clone(),
+        };
+        format!("jackin load {} {target}", self.instance.role)
     }
 
     /// `running`, `exited`, … or `ejected` (no container, home kept).
@@ -48,6 +67,7 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
             Found {
                 instance: i,
                 container: c,
+                indexed: true,
             }
         })
         .collect();
@@ -63,6 +83,7 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
                     created: 0,
                 },
                 container: Some(c),
+                indexed: false,
             });
         }
     }
@@ -72,6 +93,12 @@ pub async fn all(engine: &dyn Engine, store: &Store) -> Result<Vec<Found>> {
 /// The instances `selector` names. Without `all`, more than one match is an
 /// error listing them; no match is always an error. A `None` selector
 /// means "the only running instance".
+///
+/// A role name (and `None`) only matches instances in this operator's
+/// index: on a shared engine, `jackin auth sync ROLE --all` must not push
+/// this host's logins into containers another data folder made. A
+/// container only the engine knows is still matched by its instance id or
+/// container name, given exactly.
 pub async fn select(
     engine: &dyn Engine,
     store: &Store,
@@ -84,14 +111,17 @@ pub async fn select(
             .into_iter()
             .filter(|f| {
                 f.instance.id == s
-                    || f.instance.role == s
+                    || (f.indexed && f.instance.role == s)
                     || f.instance.container_name() == s
                     || f.container
                         .as_ref()
                         .is_some_and(|c| c.name == s || c.id.starts_with(s) && s.len() >= 12)
             })
             .collect(),
-        None => every.into_iter().filter(Found::running).collect(),
+        None => every
+            .into_iter()
+            .filter(|f| f.indexed && f.running())
+            .collect(),
     };
     let what = selector
         .map(|s| format!("'{s}'"))
@@ -116,6 +146,13 @@ pub async fn select(
                 )
             })
             .collect();
+        if selector.is_none() {
+            bail!(
+                "{} instances are running:\n{}\nname one by id",
+                matches.len(),
+                list.join("\n")
+            );
+        }
         bail!(
             "{what} matches {} instances:\n{}\nname one by id, or pass --all",
             matches.len(),

@@ -86,6 +86,25 @@ pub fn resolve_target(cfg: &Config, target: Option<&str>, cwd: &Path) -> Result<
     Ok(ad_hoc(cwd))
 }
 
+/// Checks that every mount source of `target` exists on this host, so a
+/// folder removed since `workspace create` is reported before anything is
+/// created (the engine would only say `statfs …: no such file`).
+pub fn check_mounts(target: &Target) -> Result<()> {
+    for m in &target.mounts {
+        if !m.src.exists() {
+            match &target.workspace {
+                Some(w) => bail!(
+                    "workspace '{w}' mounts {}, which does not exist on this host: create it, or remove the mount with 'jackin workspace edit {w} --remove-mount {}'",
+                    m.src.display(),
+                    m.src.display()
+                ),
+                None => bail!("folder {} does not exist on this host", m.src.display()),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The role: `ROLE`, else the workspace's `default_role`, else the only
 /// configured role, else the built-in `agent-smith`.
 pub fn resolve_role(cfg: &Config, role: Option<&str>, target: &Target) -> Result<String> {
@@ -106,6 +125,12 @@ pub fn resolve_role(cfg: &Config, role: Option<&str>, target: &Target) -> Result
             }
         });
     if !cfg.roles.contains_key(&name) {
+        if let Some(ws) = cfg.workspaces.get(&name) {
+            let role = ws.default_role.as_deref().unwrap_or("ROLE");
+            bail!(
+                "'{name}' is a saved workspace, not a role: the first argument of 'jackin load' is the role; run 'jackin load {role} {name}'"
+            );
+        }
         bail!(
             "no role named '{name}' (roles: {}): add it with 'jackin role add {name} --image IMAGE --agent AGENT'",
             cfg.roles.keys().cloned().collect::<Vec<_>>().join(", ")

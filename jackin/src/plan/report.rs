@@ -81,6 +81,9 @@ pub struct EnvProblem {
 #[derive(Debug, Clone)]
 pub struct EnvReport {
     pub workspace: Option<String>,
+    /// The launch folder of an ad-hoc target (no saved workspace), named
+    /// in the message instead of "the current directory".
+    pub folder: Option<String>,
     pub role: String,
     /// Every agent of the role with its mode resolution.
     pub modes: Vec<(String, Resolved<Mode>)>,
@@ -154,6 +157,7 @@ pub(super) fn check(
     }
     Err(LaunchError::Env(Box::new(EnvReport {
         workspace: target.workspace.clone(),
+        folder: target.workdir.clone(),
         role: target.role.clone(),
         modes: modes
             .iter()
@@ -168,7 +172,10 @@ impl EnvReport {
     fn place(&self) -> String {
         match &self.workspace {
             Some(w) => format!("in workspace '{w}'"),
-            None => "in the current directory (no saved workspace)".into(),
+            None => match &self.folder {
+                Some(f) => format!("in folder {f} (no saved workspace)"),
+                None => "in the current directory (no saved workspace)".into(),
+            },
         }
     }
 
