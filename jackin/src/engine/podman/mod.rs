@@ -447,12 +447,13 @@ impl Engine for PodmanEngine {
             .name(name)
             .labels(labels.clone())
             .build();
-        self.podman
-            .volumes()
-            .create(&opts)
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(format!("create volume '{name}'"), e))
+        match self.podman.volumes().create(&opts).await {
+            Ok(_) => Ok(()),
+            // Created by a concurrent `jackin load` between the check and
+            // the create: Podman 4.3 answers 500 "volume already exists".
+            Err(e) if e.to_string().contains("already exists") => Ok(()),
+            Err(e) => Err(self.err(format!("create volume '{name}'"), e)),
+        }
     }
 
     async fn volume_exists(&self, name: &str) -> Result<bool> {
