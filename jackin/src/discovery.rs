@@ -321,6 +321,35 @@ pub(crate) mod tests {
     }
 
     /// Writes `bytes` to `root/rel`, creating folders.
+    /// A HOME holding a valid login of every agent (and Amp's settings, C09).
+    pub(crate) fn full_home() -> tempfile::TempDir {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        put(
+            h,
+            ".claude/.credentials.json",
+            &fixture("claude-valid.json"),
+        );
+        put(h, ".claude.json", &fixture("claude-account-personal.json"));
+        put(h, ".codex/auth.json", &fixture("codex-apikey.json"));
+        put(
+            h,
+            ".local/share/amp/secrets.json",
+            &fixture("amp-secrets.json"),
+        );
+        put(
+            h,
+            ".config/amp/settings.json",
+            &fixture("amp-settings.json"),
+        );
+        put(
+            h,
+            ".local/share/opencode/auth.json",
+            &fixture("opencode-auth.json"),
+        );
+        home
+    }
+
     pub(crate) fn put(root: &Path, rel: &str, bytes: &[u8]) -> PathBuf {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -365,31 +394,8 @@ pub(crate) mod tests {
 
     #[test]
     fn default_paths_for_every_agent() {
-        let home = tempfile::tempdir().unwrap();
+        let home = full_home();
         let h = home.path();
-        put(
-            h,
-            ".claude/.credentials.json",
-            &fixture("claude-valid.json"),
-        );
-        put(h, ".claude.json", &fixture("claude-account-personal.json"));
-        put(h, ".codex/auth.json", &fixture("codex-apikey.json"));
-        put(
-            h,
-            ".local/share/amp/secrets.json",
-            &fixture("amp-secrets.json"),
-        );
-        // C09: Amp's settings hold no token and are never read.
-        put(
-            h,
-            ".config/amp/settings.json",
-            &fixture("amp-settings.json"),
-        );
-        put(
-            h,
-            ".local/share/opencode/auth.json",
-            &fixture("opencode-auth.json"),
-        );
         let env = env_with_home(h, &[]);
         let hs = h.display();
 

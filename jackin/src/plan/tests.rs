@@ -5,7 +5,7 @@ mod errors;
 
 use super::*;
 use crate::config::{AgentAuth, Role, Workspace, WorkspaceRole};
-use crate::discovery::tests::{env_with_home, fixture, put};
+use crate::discovery::tests::{env_with_home, fixture, full_home, put};
 use jackin_init::manifest::FileAction;
 use serde_json::json;
 use std::path::Path;
@@ -40,35 +40,6 @@ fn config(agents: &[&str]) -> Config {
 
 fn ws(cfg: &mut Config) -> &mut Workspace {
     cfg.workspaces.get_mut("my-app").unwrap()
-}
-
-/// A HOME holding a valid login of every agent (and Amp's settings, C09).
-fn full_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    let h = home.path();
-    put(
-        h,
-        ".claude/.credentials.json",
-        &fixture("claude-valid.json"),
-    );
-    put(h, ".claude.json", &fixture("claude-account-personal.json"));
-    put(h, ".codex/auth.json", &fixture("codex-apikey.json"));
-    put(
-        h,
-        ".local/share/amp/secrets.json",
-        &fixture("amp-secrets.json"),
-    );
-    put(
-        h,
-        ".config/amp/settings.json",
-        &fixture("amp-settings.json"),
-    );
-    put(
-        h,
-        ".local/share/opencode/auth.json",
-        &fixture("opencode-auth.json"),
-    );
-    home
 }
 
 fn target() -> LaunchTarget {
