@@ -38,6 +38,9 @@ pub struct Launch {
     pub command: Vec<OsString>,
     /// How long to wait for `/run/jackin/ready`.
     pub timeout: Duration,
+    /// `run --handoff SOCKET`: try the socket handoff first
+    /// ([`crate::handoff`]); `None`: wait for `receive` through `exec`.
+    pub handoff: Option<String>,
 }
 
 /// Reads [`TIMEOUT_VAR`]; falls back to `default`.
@@ -207,7 +210,13 @@ pub fn login_shell(shell: &str) -> Vec<OsString> {
 }
 
 fn try_launch(root: &Root, req: &Launch) -> Result<std::convert::Infallible> {
-    wait_ready(root, req.kind, req.timeout)?;
+    let applied = match &req.handoff {
+        Some(socket) => crate::handoff::receive_from_socket(root, socket)?,
+        None => crate::handoff::Outcome::NotOffered,
+    };
+    if applied == crate::handoff::Outcome::NotOffered {
+        wait_ready(root, req.kind, req.timeout)?;
+    }
     let user = read_user(root)?;
     let agent_env = match &req.agent {
         Some(a) => load_env(root, a)?,

@@ -13,8 +13,11 @@
 //!   `{"agent":"claude","mode":"sync","result":"synced","files":[".claude/.credentials.json",".claude.json"],"env":["ANTHROPIC_API_KEY"]}`
 //!   (`result` ∈ `synced`, `kept`, `revoked`, `env`; `files` = home-relative
 //!   paths written or repaired; `env` = variable names, never values).
-//! - `jackin-init run [--agent A] [--] [CMD…]` — waits for
-//!   `/run/jackin/ready` (default 120 s), loads A's env, sets `HOME`,
+//! - `jackin-init run [--agent A] [--handoff SOCKET] [--] [CMD…]` — with
+//!   `--handoff`, first takes the bundle over that unix socket if jackin
+//!   offers it ([`handoff`]: same bundle, same apply, report lines sent
+//!   back); otherwise (or without `--handoff`) waits for
+//!   `/run/jackin/ready` (default 120 s). Then loads A's env, sets `HOME`,
 //!   `USER`, `LOGNAME`, clears supplementary groups, sets gid then uid, and
 //!   execs CMD (default: the user's login shell).
 //! - `jackin-init exec [--agent A] [--] [CMD…]` — the same for a later
@@ -36,6 +39,7 @@
 pub mod apply;
 pub mod bundle;
 pub mod error;
+pub mod handoff;
 pub mod home;
 pub mod launch;
 pub mod manifest;

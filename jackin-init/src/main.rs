@@ -10,7 +10,9 @@ use std::process::exit;
 
 const USAGE: &str = "usage:
   jackin-init receive                          read a bundle on stdin and apply it
-  jackin-init run  [--agent A] [--] [CMD...]   wait for the bundle, then exec CMD as the container user
+  jackin-init run  [--agent A] [--handoff SOCKET] [--] [CMD...]
+                                               take the bundle (from SOCKET if jackin offers it,
+                                               else from `receive`), then exec CMD as the container user
   jackin-init exec [--agent A] [--] [CMD...]   the same for a later session (short wait)
 CMD defaults to the user's login shell. Exit codes: 0 ok, 1 failure, 2 usage.";
 
@@ -26,6 +28,7 @@ fn fail(e: jackin_init::error::Error) -> ! {
 
 fn parse_launch(kind: Kind, args: &[OsString]) -> Launch {
     let mut agent = None;
+    let mut handoff = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy();
@@ -41,6 +44,12 @@ fn parse_launch(kind: Kind, args: &[OsString]) -> Launch {
         } else if let Some(v) = a.strip_prefix("--agent=") {
             agent = Some(v.to_string());
             i += 1;
+        } else if a == "--handoff" && kind == Kind::Run {
+            let v = args
+                .get(i + 1)
+                .unwrap_or_else(|| usage("--handoff needs a socket path"));
+            handoff = Some(v.to_string_lossy().into_owned());
+            i += 2;
         } else if a.starts_with('-') {
             usage(&format!("unknown option `{a}`"));
         } else {
@@ -58,6 +67,7 @@ fn parse_launch(kind: Kind, args: &[OsString]) -> Launch {
         agent,
         command: args[i..].to_vec(),
         timeout,
+        handoff,
     }
 }
 

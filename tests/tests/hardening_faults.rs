@@ -3,10 +3,13 @@
 //!
 //! - the socket goes away mid-launch (the proxy drops every connection and
 //!   its socket after N bytes of requests, at several points of a launch);
-//! - the exec of `jackin-init receive` fails (the proxy answers the exec
-//!   create with a 500);
-//! - the container exits during the handoff (the proxy kills it just before
-//!   forwarding the exec create).
+//! - the container exits during the socket handoff (the proxy kills it
+//!   once it has started, before jackin hears that it started);
+//! - with the exec handoff (`JACKIN_HANDOFF=exec`, the fallback when the
+//!   socket cannot be used): the exec of `jackin-init receive` fails (the
+//!   proxy answers the exec create with a 500), and the container exits
+//!   during that handoff (the proxy kills it just before forwarding the
+//!   exec create).
 //!
 //! After each: a clear error (exit 1, `error: …`, naming the socket when it
 //! is gone, no panic), no half-made instance in `jackin ps --json` or the
@@ -32,6 +35,9 @@ enum Fault {
     FailExecCreate,
     /// Kill the container, then forward the exec create.
     KillOnExec,
+    /// Forward a container start; kill the container once the engine has
+    /// answered, then forward the answer.
+    KillAfterStart,
 }
 
 struct State {
@@ -89,14 +95,19 @@ impl Drop for Proxy {
     }
 }
 
-fn container_of_exec(chunk: &[u8]) -> Option<(String, String)> {
+/// `(API prefix, container id)` of a `POST …/containers/ID/<verb>` request.
+fn container_of(verb: &str, chunk: &[u8]) -> Option<(String, String)> {
     let text = String::from_utf8_lossy(chunk);
     let line = text.lines().next()?;
     let path = line.strip_prefix("POST ")?.strip_suffix(" HTTP/1.1")?;
     let path = path.split('?').next()?;
     let (prefix, rest) = path.split_once("/containers/")?;
-    let id = rest.strip_suffix("/exec")?;
+    let id = rest.strip_suffix(verb)?.strip_suffix('/')?;
     Some((prefix.to_string(), id.to_string()))
+}
+
+fn container_of_exec(chunk: &[u8]) -> Option<(String, String)> {
+    container_of("exec", chunk)
 }
 
 async fn kill(upstream: &Path, prefix: &str, id: &str) {
@@ -125,6 +136,8 @@ async fn conn(mut client: UnixStream, st: Arc<State>) {
     // The client half-closes after an exec's stdin: pass that on and keep
     // relaying the answer.
     let mut client_done = false;
+    // KillAfterStart: the started container to kill before its answer.
+    let mut kill_before_answer: Option<(String, String)> = None;
     loop {
         tokio::select! {
             _ = gone.changed() => return,
@@ -162,12 +175,21 @@ async fn conn(mut client: UnixStream, st: Arc<State>) {
                             kill(&st.upstream, &prefix, &id).await;
                         }
                     }
+                    Fault::KillAfterStart => {
+                        if let Some(c) = container_of("start", chunk) {
+                            kill_before_answer = Some(c);
+                        }
+                    }
                     _ => {}
                 }
                 if sw.write_all(chunk).await.is_err() { return }
             }
             n = sr.read(&mut sb) => {
                 let n = match n { Ok(0) | Err(_) => return, Ok(n) => n };
+                if let Some((prefix, id)) = kill_before_answer.take() {
+                    st.fired.store(true, Ordering::SeqCst);
+                    kill(&st.upstream, &prefix, &id).await;
+                }
                 if cw.write_all(&sb[..n]).await.is_err() { return }
             }
         }
@@ -182,10 +204,17 @@ fn real_socket(kind: EngineKind) -> PathBuf {
     PathBuf::from(url.trim_start_matches("unix://"))
 }
 
-/// `jackin load` through `proxy`; returns (exit code, stderr, stdout).
-fn load_via(op: &Operator, kind: EngineKind, proxy: &Proxy, ws: &str) -> (i32, String, String) {
+/// `jackin load` through `proxy` (with the extra `env`); returns (exit
+/// code, stderr, stdout).
+fn load_via(
+    op: &Operator,
+    kind: EngineKind,
+    proxy: &Proxy,
+    ws: &str,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let url = proxy.url();
-    let out = op.run(&[
+    let mut cmd = op.cmd(&[
         "load",
         "fault",
         ws,
@@ -197,6 +226,7 @@ fn load_via(op: &Operator, kind: EngineKind, proxy: &Proxy, ws: &str) -> (i32, S
         "--host",
         &url,
     ]);
+    let out = cmd.envs(env.iter().copied()).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -269,7 +299,7 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
     for _ in 0..2 {
         let proxy = Proxy::start(&upstream, Fault::None).await;
         let (code, stderr, stdout) =
-            tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws));
+            tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &[]));
         let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
         let _cleanup = Instances {
             op: &op,
@@ -290,7 +320,7 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
         let what = format!("socket gone after {cut} of {total} request bytes");
         let proxy = Proxy::start(&upstream, Fault::CutAfter(cut)).await;
         let (code, stderr, stdout) =
-            tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws));
+            tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &[]));
         assert!(
             proxy.state.fired.load(Ordering::SeqCst),
             "{what}: the cut did not happen"
@@ -306,9 +336,32 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
         });
     }
 
-    // The exec of jackin-init receive fails.
+    // The container exits during the socket handoff.
+    let proxy = Proxy::start(&upstream, Fault::KillAfterStart).await;
+    let (code, stderr, stdout) =
+        tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &[]));
+    assert!(
+        proxy.state.fired.load(Ordering::SeqCst),
+        "no start was made"
+    );
+    assert_clear(
+        code,
+        &stderr,
+        &stdout,
+        "container exiting during the socket handoff",
+    );
+    assert!(stderr.contains("stopped during the handoff"), "{stderr}");
+    drop(proxy);
+    tokio::task::block_in_place(|| {
+        assert_no_half_made(&op, kind, &ws, "container exiting (socket)");
+        next_load_works(&op, kind, &ws, "container exiting (socket)");
+    });
+
+    // The exec handoff (the fallback): the exec of jackin-init receive fails.
+    let exec = [("JACKIN_HANDOFF", "exec")];
     let proxy = Proxy::start(&upstream, Fault::FailExecCreate).await;
-    let (code, stderr, stdout) = tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws));
+    let (code, stderr, stdout) =
+        tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &exec));
     assert!(proxy.state.fired.load(Ordering::SeqCst), "no exec was made");
     assert_clear(code, &stderr, &stdout, "exec failing");
     assert!(
@@ -321,9 +374,10 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
         next_load_works(&op, kind, &ws, "exec failing");
     });
 
-    // The container exits during the handoff.
+    // The container exits during the exec handoff.
     let proxy = Proxy::start(&upstream, Fault::KillOnExec).await;
-    let (code, stderr, stdout) = tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws));
+    let (code, stderr, stdout) =
+        tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &exec));
     assert!(proxy.state.fired.load(Ordering::SeqCst), "no exec was made");
     assert_clear(
         code,

@@ -170,8 +170,10 @@ impl Store {
         })
     }
 
-    /// Removes the entry with `id`; returns whether it was there.
+    /// Removes the entry with `id` (and its handoff folder, see
+    /// [`super::handoff`]); returns whether it was there.
     pub fn remove(&self, id: &str) -> Result<bool> {
+        super::handoff::remove_dir(&self.dir, id);
         self.update(|idx| {
             let before = idx.instances.len();
             idx.instances.retain(|i| i.id != id);

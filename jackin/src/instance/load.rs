@@ -2,6 +2,7 @@
 //! the role, then attach the chosen agent to the terminal
 //! (`shared/SPEC.md` §7–§9).
 
+use super::handoff::SocketHandoff;
 use super::image_user::image_user;
 use super::init_bin::{self, CONTAINER_PATH};
 use super::leftovers::{self, Leftover};
@@ -145,6 +146,7 @@ pub async fn load(
         &user,
         opts,
         &plan,
+        store.dir(),
         say,
         &mut made,
     )
@@ -232,6 +234,7 @@ async fn start_instance(
     user: &jackin_init::passwd::TargetUser,
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
+    data_dir: &Path,
     say: &(dyn Fn(&str) + Send + Sync),
     made: &mut bool,
 ) -> Result<(Vec<AgentReport>, Option<i64>)> {
@@ -275,13 +278,18 @@ async fn start_instance(
         dst: m.dst.display().to_string(),
         readonly: m.readonly,
     }));
+    let mut handoff = SocketHandoff::prepare(data_dir, &inst.id);
+    binds.extend(handoff.as_ref().map(SocketHandoff::bind));
     let mut entrypoint = vec![
         CONTAINER_PATH.to_string(),
         "run".into(),
         "--agent".into(),
         agent.name.into(),
-        "--".into(),
     ];
+    if handoff.is_some() {
+        entrypoint.extend(SocketHandoff::run_args());
+    }
+    entrypoint.push("--".into());
     entrypoint.extend(agent.launch.iter().map(|s| s.to_string()));
     let spec = ContainerSpec {
         name: name.clone(),
@@ -328,12 +336,18 @@ async fn start_instance(
         },
     };
     let t = phase("create", t);
+    if let Some(h) = handoff.as_mut() {
+        h.listen();
+    }
     let report = std::sync::Mutex::new(None);
     let start_and_deliver = async {
         engine.start_container(&id).await?;
         let t = phase("start", t);
-        let r = deliver(engine, &id, plan, &user.name).await?;
-        phase("deliver (exec + stream + apply)", t);
+        let r = match handoff {
+            Some(h) => h.deliver(engine, &id, plan, &user.name).await?,
+            None => deliver(engine, &id, plan, &user.name).await?,
+        };
+        phase("deliver (handoff + apply)", t);
         *report.lock().expect("report lock") = Some(r);
         anyhow::Ok(())
     };
@@ -386,7 +400,7 @@ async fn start_instance(
 /// Logs, at debug level (`--debug`), how long the launch phase `name` took
 /// since `since` (`timing: create 41.2 ms`), and returns the current instant
 /// for the next phase. Used by `bench/launch.sh` to show where time goes.
-fn phase(name: &str, since: std::time::Instant) -> std::time::Instant {
+pub(crate) fn phase(name: &str, since: std::time::Instant) -> std::time::Instant {
     let now = std::time::Instant::now();
     tracing::debug!(
         "timing: {name} {:.1} ms",

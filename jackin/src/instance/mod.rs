@@ -4,6 +4,7 @@
 
 pub mod auth_sync;
 pub mod eject;
+pub mod handoff;
 pub mod hardline;
 pub mod image_build;
 pub mod image_user;

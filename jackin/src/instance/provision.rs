@@ -1,6 +1,7 @@
 //! Provisioning a running container: build the plan for its (workspace,
 //! role), stream the bundle to `jackin-init receive` through an exec's
-//! stdin, and check its report. Shared by `load` and `auth sync`.
+//! stdin, and check its report. Used by `auth sync`, and by `load` when the
+//! socket handoff ([`super::handoff`]) is not available.
 
 use super::init_bin::CONTAINER_PATH;
 use super::target::Target;
@@ -71,6 +72,11 @@ impl std::fmt::Display for LaunchRefused {
     }
 }
 
+/// The bundle of `plan` for the container user `user` (in memory only).
+pub fn encode(plan: &LaunchPlan, user: &str) -> Result<Vec<u8>> {
+    bundle::encode(plan, Some(user.to_string())).context("cannot encode the bundle")
+}
+
 /// Streams `plan` to `jackin-init receive` in container `id` as `user`, and
 /// returns the per-agent report. Errors carry receive's own message.
 pub async fn deliver(
@@ -79,7 +85,7 @@ pub async fn deliver(
     plan: &LaunchPlan,
     user: &str,
 ) -> Result<Vec<AgentReport>> {
-    let bytes = bundle::encode(plan, Some(user.to_string())).context("cannot encode the bundle")?;
+    let bytes = encode(plan, user)?;
     let out = engine
         .exec(
             id,

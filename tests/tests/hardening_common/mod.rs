@@ -106,6 +106,7 @@ impl Operator {
             "XDG_DATA_HOME",
             "CLAUDE_CONFIG_DIR",
             "CODEX_HOME",
+            "JACKIN_HANDOFF",
         ] {
             c.env_remove(v);
         }

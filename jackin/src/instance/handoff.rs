@@ -1,0 +1,286 @@
+//! The launch handoff over a unix socket (host side; the container side
+//! and the wire format are `jackin_init::handoff`).
+//!
+//! `jackin load` gives every container a bind mount of
+//! `$JACKIN_DATA_DIR/handoff/<instance id>/` (a 0700 folder that persists
+//! with the instance, so the bind source exists whenever the engine starts
+//! the container) at `/jackin/handoff`, and `--handoff
+//! /jackin/handoff/init.sock` on `jackin-init run`'s command line. Once the
+//! container is created, jackin listens on `init.sock` in that folder;
+//! after the start it accepts one connection, closes and unlinks the
+//! socket, streams the bundle, and reads the per-agent report back. No
+//! engine exec is involved, which is most of the launch time it saves.
+//!
+//! Falls back to the exec of `jackin-init receive` ([`super::provision::deliver`],
+//! SPEC §8) when the socket handoff cannot work: `JACKIN_HANDOFF=exec` is
+//! set, the socket path is too long for a unix socket, the socket cannot be
+//! made, or no connection comes within [`ACCEPT_TIMEOUT`] after the start
+//! (an engine in a VM, e.g. Docker Desktop or `podman machine`, cannot pass a
+//! host socket through a bind mount).
+
+use super::provision::{self, AgentReport};
+use crate::engine::{Bind, Engine};
+use crate::plan::LaunchPlan;
+use anyhow::{bail, Context, Result};
+use jackin_init::handoff::{Reply, CONTAINER_DIR, CONTAINER_SOCKET, SOCKET_NAME};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Env var choosing the handoff: `exec` forces the exec of `jackin-init
+/// receive` (the SPEC §8 path); unset or `socket` tries the socket first.
+pub const MODE_VAR: &str = "JACKIN_HANDOFF";
+/// How long jackin waits, after the container started, for jackin-init to
+/// connect before it falls back to the exec. jackin-init connects within
+/// milliseconds of the start on a local engine.
+pub const ACCEPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long jackin waits for the report once the bundle is sent (the apply
+/// itself takes a few ms; fsync on a busy disk can take longer).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest path `bind(2)` takes for a unix socket (`sun_path` is 108 bytes
+/// with the terminating NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// The host folder bind-mounted at `/jackin/handoff` for instance `id`:
+/// `<data_dir>/handoff/<id>`.
+pub fn host_dir(data_dir: &Path, id: &str) -> PathBuf {
+    data_dir.join("handoff").join(id)
+}
+
+/// Removes the handoff folder of instance `id` (purge). Missing is fine.
+pub fn remove_dir(data_dir: &Path, id: &str) {
+    let _ = std::fs::remove_dir_all(host_dir(data_dir, id));
+}
+
+/// A socket handoff being prepared for one container.
+#[derive(Debug)]
+pub struct SocketHandoff {
+    dir: PathBuf,
+    listener: Option<tokio::net::UnixListener>,
+}
+
+impl SocketHandoff {
+    /// Makes the instance's handoff folder (0700) so that it can be
+    /// bind-mounted. `None` when the exec handoff is to be used instead
+    /// ([`MODE_VAR`] is `exec`, the socket path would be too long, or the
+    /// folder cannot be made); the reason is logged at debug level.
+    pub fn prepare(data_dir: &Path, id: &str) -> Option<SocketHandoff> {
+        if std::env::var(MODE_VAR).is_ok_and(|v| v == "exec") {
+            tracing::debug!("handoff: {MODE_VAR}=exec: the bundle goes through an exec");
+            return None;
+        }
+        let dir = host_dir(data_dir, id);
+        let socket = dir.join(SOCKET_NAME);
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            tracing::debug!(
+                "handoff: {} is longer than a unix socket path may be: the bundle goes through an exec",
+                socket.display()
+            );
+            return None;
+        }
+        if let Err(e) = make_private_dir(&dir) {
+            tracing::debug!(
+                "handoff: cannot make {}: {e}: the bundle goes through an exec",
+                dir.display()
+            );
+            return None;
+        }
+        Some(SocketHandoff {
+            dir,
+            listener: None,
+        })
+    }
+
+    /// The bind mount of the handoff folder (read-only: connecting to a
+    /// socket does not write to its file system).
+    pub fn bind(&self) -> Bind {
+        Bind {
+            src: self.dir.display().to_string(),
+            dst: CONTAINER_DIR.to_string(),
+            readonly: true,
+        }
+    }
+
+    /// The arguments `jackin-init run` takes to use this handoff.
+    pub fn run_args() -> [String; 2] {
+        ["--handoff".into(), CONTAINER_SOCKET.into()]
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join(SOCKET_NAME)
+    }
+
+    /// Starts listening. Call after the container is created (its name is
+    /// then this load's), before it starts. On failure the delivery falls
+    /// back to the exec (logged at debug level).
+    pub fn listen(&mut self) {
+        let socket = self.socket();
+        let _ = std::fs::remove_file(&socket);
+        match tokio::net::UnixListener::bind(&socket) {
+            Ok(l) => self.listener = Some(l),
+            Err(e) => tracing::debug!(
+                "handoff: cannot listen on {}: {e}: the bundle goes through an exec",
+                socket.display()
+            ),
+        }
+    }
+
+    /// Hands `plan` to the started container `id` (whose user is `user`):
+    /// over the socket when jackin-init connects within [`ACCEPT_TIMEOUT`],
+    /// else through the exec of `jackin-init receive`. Returns the
+    /// per-agent report.
+    ///
+    /// Errors: the bundle was refused in the container (jackin-init's
+    /// reason), the connection closed without a report (the container
+    /// stopped), or the exec fallback's errors.
+    pub async fn deliver(
+        mut self,
+        engine: &dyn Engine,
+        id: &str,
+        plan: &LaunchPlan,
+        user: &str,
+    ) -> Result<Vec<AgentReport>> {
+        let t = Instant::now();
+        let accepted = match self.listener.take() {
+            Some(l) => tokio::time::timeout(ACCEPT_TIMEOUT, l.accept()).await.ok(),
+            None => None,
+        };
+        // One-shot: nothing else may connect once the container is in.
+        let _ = std::fs::remove_file(self.socket());
+        match accepted {
+            Some(Ok((stream, _))) => {
+                super::load::phase("handoff accept", t);
+                exchange(stream, provision::encode(plan, user)?).await
+            }
+            other => {
+                if let Some(Err(e)) = other {
+                    tracing::debug!("handoff: accept failed: {e}");
+                }
+                tracing::debug!(
+                    "handoff: jackin-init did not connect to {} within {} s: the bundle goes through an exec",
+                    self.socket().display(),
+                    ACCEPT_TIMEOUT.as_secs()
+                );
+                provision::deliver(engine, id, plan, user).await
+            }
+        }
+    }
+}
+
+impl Drop for SocketHandoff {
+    fn drop(&mut self) {
+        if self.listener.take().is_some() {
+            let _ = std::fs::remove_file(self.socket());
+        }
+    }
+}
+
+/// Sends the bundle, closes the write side, reads the reply lines.
+async fn exchange(mut stream: tokio::net::UnixStream, bundle: Vec<u8>) -> Result<Vec<AgentReport>> {
+    let t = Instant::now();
+    let mut reply = Vec::new();
+    let io = async {
+        stream.write_all(&bundle).await?;
+        stream.shutdown().await?;
+        stream.read_to_end(&mut reply).await
+    };
+    match tokio::time::timeout(REPLY_TIMEOUT, io).await {
+        Ok(Ok(_)) => {}
+        // A broken pipe or reset: jackin-init is gone; say so below.
+        Ok(Err(e)) => tracing::debug!("handoff: socket error: {e}"),
+        Err(_) => bail!(
+            "jackin-init did not answer on the handoff socket within {} s: see 'jackin ps' and try again",
+            REPLY_TIMEOUT.as_secs()
+        ),
+    }
+    super::load::phase("handoff stream + apply", t);
+    parse_reply(&String::from_utf8_lossy(&reply))
+}
+
+/// Parses the socket reply: one [`AgentReport`] per line, or a single
+/// `{"error":…}` line (the bundle was refused).
+pub fn parse_reply(text: &str) -> Result<Vec<AgentReport>> {
+    let mut reports = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<Reply<AgentReport>>(line).with_context(|| {
+            format!("unexpected line from jackin-init on the handoff socket: {line}")
+        })? {
+            Reply::Error { error } => {
+                bail!("jackin-init could not apply the bundle in the container: {error}")
+            }
+            Reply::Agent(r) => reports.push(r),
+        }
+    }
+    if reports.is_empty() {
+        bail!(
+            "jackin-init closed the handoff socket without a report (the container stopped, \
+             or jackin-init was killed); nothing was provisioned: see 'jackin ps' and try again"
+        );
+    }
+    Ok(reports)
+}
+
+/// Makes `dir` and its parents, owner-only (0700) for `dir` itself.
+fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_lines_parse_to_reports_or_the_refusal() {
+        let ok = r#"{"agent":"claude","mode":"sync","result":"synced","files":[".claude.json"],"env":[]}
+{"agent":"codex","mode":"ignore","result":"revoked","files":[],"env":[]}
+"#;
+        let r = parse_reply(ok).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(
+            (r[1].agent.as_str(), r[1].result.as_str()),
+            ("codex", "revoked")
+        );
+        let e = parse_reply("{\"error\":\"`.claude` is a symbolic link\"}\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "jackin-init could not apply the bundle in the container: `.claude` is a symbolic link"
+        );
+        let e = parse_reply("").unwrap_err();
+        assert!(e.to_string().contains("without a report"), "{e}");
+        assert!(parse_reply("garbage\n").is_err());
+    }
+
+    #[test]
+    fn prepare_makes_an_owner_only_folder_or_declines() {
+        use std::os::unix::fs::PermissionsExt;
+        let data = tempfile::tempdir().unwrap();
+        let h = SocketHandoff::prepare(data.path(), "abcd1234").unwrap();
+        let dir = host_dir(data.path(), "abcd1234");
+        assert_eq!(h.bind().src, dir.display().to_string());
+        assert_eq!(h.bind().dst, "/jackin/handoff");
+        assert!(h.bind().readonly);
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        // A data folder so deep that the socket path cannot be bound.
+        let deep = data.path().join("d".repeat(120));
+        assert!(SocketHandoff::prepare(&deep, "abcd1234").is_none());
+        remove_dir(data.path(), "abcd1234");
+        assert!(!dir.exists());
+    }
+
+    #[tokio::test]
+    async fn the_socket_is_one_shot_and_gone_after_delivery_or_drop() {
+        let data = tempfile::tempdir().unwrap();
+        let mut h = SocketHandoff::prepare(data.path(), "abcd1234").unwrap();
+        h.listen();
+        let sock = h.socket();
+        assert!(sock.exists());
+        drop(h);
+        assert!(!sock.exists(), "a dropped handoff leaves its socket");
+    }
+}

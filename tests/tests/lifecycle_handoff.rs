@@ -1,0 +1,79 @@
+//! The two handoffs of `jackin load` on both engines: the unix socket
+//! bind-mounted at `/jackin/handoff` (the default), and the exec of
+//! `jackin-init receive` (`JACKIN_HANDOFF=exec`, the fallback). Both give
+//! the container the same login; the socket is one-shot (gone once the
+//! agent runs, and its folder closed to the agent's user); purge removes
+//! the instance's handoff folder on the host.
+
+use jackin_tests::sandbox::{fixture, read_file, root_exec, Jackin};
+use jackin_tests::{engine, engine_test, PROBE_IMAGE};
+
+/// Whether the container was made for the socket handoff: the bind of the
+/// handoff folder and `--handoff` on `jackin-init run`'s command line.
+async fn made_for_socket(e: &dyn jackin_tests::Engine, container: &str) -> (bool, bool) {
+    let doc = e
+        .inspect_container_json(container)
+        .await
+        .unwrap()
+        .expect("container exists")
+        .to_string();
+    (
+        doc.contains("/jackin/handoff\""),
+        doc.contains("\"--handoff\""),
+    )
+}
+
+engine_test!(socket_and_exec_handoffs_give_the_same_login, |kind| {
+    let e = engine(kind).await;
+    let mut j = Jackin::new(kind, "handoff");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude", "codex"]);
+    let claude = fixture("claude-valid.json");
+    j.write_home(".claude/.credentials.json", &claude);
+    j.write_home(".codex/auth.json", &fixture("codex-apikey.json"));
+
+    // The socket handoff (default).
+    let l = j.load(&role, &[]);
+    assert_eq!(l.report("claude")["result"], "synced", "{}", l.json);
+    assert_eq!(l.report("codex")["result"], "synced", "{}", l.json);
+    assert_eq!(made_for_socket(&*e, &l.container).await, (true, true));
+    let creds = "/home/agent/.claude/.credentials.json";
+    assert_eq!(read_file(&*e, &l.container, creds).await, Some(claude));
+    // One-shot: no socket left, and the folder is closed to the agent.
+    let o = root_exec(&*e, &l.container, &["sh", "-c", "ls -A /jackin/handoff"]).await;
+    assert_eq!((o.exit_code, o.stdout.as_slice()), (0, &b""[..]));
+    let o = e
+        .exec(
+            &l.container,
+            &jackin::engine::ExecSpec {
+                cmd: vec!["ls".into(), "/jackin/handoff".into()],
+                user: Some("1000".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        o.exit_code, 0,
+        "the agent's user can list the handoff folder"
+    );
+    let host_dir = j.data_dir.join("handoff").join(&l.id);
+    assert!(host_dir.is_dir(), "{}", host_dir.display());
+    j.ok(&["eject", &l.id, "--engine", kind.as_str()]);
+
+    // The exec handoff, forced: a new host login reaches the same home.
+    j.env.insert("JACKIN_HANDOFF".into(), "exec".into());
+    let newer = br#"{"claudeAiOauth":{"accessToken":"sk-ant-oat01-exec-handoff","refreshToken":"sk-ant-ort01-exec-handoff","expiresAt":4102444800000,"scopes":["user:inference"]}}"#;
+    j.write_home(".claude/.credentials.json", newer);
+    let l2 = j.load(&role, &[]);
+    assert_eq!(l2.id, l.id, "the instance is reused");
+    assert_eq!(l2.report("claude")["result"], "synced", "{}", l2.json);
+    assert_eq!(made_for_socket(&*e, &l2.container).await, (false, false));
+    assert_eq!(
+        read_file(&*e, &l2.container, creds).await.as_deref(),
+        Some(&newer[..])
+    );
+
+    j.ok(&["eject", &l.id, "--purge", "--engine", kind.as_str()]);
+    assert!(!host_dir.exists(), "purge left {}", host_dir.display());
+});
