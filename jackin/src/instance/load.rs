@@ -172,12 +172,15 @@ pub async fn load(
         Err(e) => {
             // Undo only what is ours. When this load made no container, a
             // concurrent load of the same instance may own one by now: then
-            // its home and index entry stay.
+            // its home and index entry stay. An engine that cannot be
+            // asked (its socket went away) cannot be starting one for
+            // anybody either: then clean up, recording what the engine
+            // could not remove.
             let taken = !made
                 && engine
                     .list_containers(&[(super::LABEL_INSTANCE, Some(inst.id.as_str()))])
                     .await
-                    .map_or(true, |cs| !cs.is_empty());
+                    .is_ok_and(|cs| !cs.is_empty());
             if taken {
                 return Err(e);
             }
