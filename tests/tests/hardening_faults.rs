@@ -38,6 +38,9 @@ enum Fault {
     /// Forward a container start; kill the container once the engine has
     /// answered, then forward the answer.
     KillAfterStart,
+    /// Drop every connection and the socket at the first copy out of a
+    /// container (`GET …/containers/ID/archive`: the image-user probe).
+    CutOnArchive,
 }
 
 struct State {
@@ -106,6 +109,13 @@ fn container_of(verb: &str, chunk: &[u8]) -> Option<(String, String)> {
     Some((prefix.to_string(), id.to_string()))
 }
 
+fn is_archive_get(chunk: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(chunk);
+    text.lines().next().is_some_and(|l| {
+        l.starts_with("GET ") && l.contains("/containers/") && l.contains("/archive?")
+    })
+}
+
 fn container_of_exec(chunk: &[u8]) -> Option<(String, String)> {
     container_of("exec", chunk)
 }
@@ -157,6 +167,12 @@ async fn conn(mut client: UnixStream, st: Arc<State>) {
                     Fault::CutAfter(limit) if before + n > limit => {
                         chunk = &chunk[..limit.saturating_sub(before)];
                         let _ = sw.write_all(chunk).await;
+                        st.fired.store(true, Ordering::SeqCst);
+                        let _ = std::fs::remove_file(&st.path);
+                        let _ = st.gone.send(true);
+                        return;
+                    }
+                    Fault::CutOnArchive if is_archive_get(chunk) => {
                         st.fired.store(true, Ordering::SeqCst);
                         let _ = std::fs::remove_file(&st.path);
                         let _ = st.gone.send(true);
@@ -335,6 +351,40 @@ engine_test!(engine_faults_leave_no_half_made_instance, |kind| {
             next_load_works(&op, kind, &ws, &what);
         });
     }
+
+    // The socket goes away while jackin reads the image's users from a
+    // throwaway container (first launch of an image): that container is
+    // recorded and removed by the next command.
+    std::fs::remove_file(op.data_dir().join("images.json")).unwrap();
+    let proxy = Proxy::start(&upstream, Fault::CutOnArchive).await;
+    let (code, stderr, stdout) =
+        tokio::task::block_in_place(|| load_via(&op, kind, &proxy, &ws, &[]));
+    assert!(proxy.state.fired.load(Ordering::SeqCst), "no copy was made");
+    assert_clear(
+        code,
+        &stderr,
+        &stdout,
+        "socket gone during the image-user probe",
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(op.data_dir().join("instances.json")).unwrap())
+            .unwrap();
+    let probe = index["leftovers"]
+        .as_array()
+        .and_then(|l| l.iter().find_map(|x| x["container"].as_str()))
+        .unwrap_or_else(|| panic!("the probe container is not recorded: {index}"))
+        .to_string();
+    assert!(probe.starts_with("jk-probe-"), "{probe}");
+    drop(proxy);
+    tokio::task::block_in_place(|| {
+        assert_no_half_made(&op, kind, &ws, "probe cut");
+        next_load_works(&op, kind, &ws, "probe cut");
+    });
+    let e = jackin_tests::engine(kind).await;
+    assert!(
+        e.inspect_container(&probe).await.unwrap().is_none(),
+        "{probe} is still there"
+    );
 
     // The container exits during the socket handoff.
     let proxy = Proxy::start(&upstream, Fault::KillAfterStart).await;

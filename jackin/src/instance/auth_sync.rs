@@ -52,14 +52,7 @@ pub async fn auth_sync(
             format!("image '{}' of instance {} is gone", c.image, f.instance.id)
         })?;
         let _ = role;
-        let user = image_user(
-            engine,
-            &c.image,
-            &image.id,
-            image.user.as_deref(),
-            store.dir(),
-        )
-        .await?;
+        let user = image_user(engine, &c.image, &image.id, image.user.as_deref(), store).await?;
         let plan = plan_in_home(&cfg, &target, &f.instance.role, host_env, Some(&user.home))
             .map_err(refused)?;
         let report = deliver(engine, &c.id, &plan, &user.name).await?;

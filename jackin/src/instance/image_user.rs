@@ -3,17 +3,20 @@
 //! `shared/SPEC.md` §2). jackin needs the home before it creates the
 //! instance's container, to mount the home volume there.
 //!
-//! Read by creating (not starting) a throwaway container and copying
-//! `/etc/passwd` and `/etc/group` out of it; cached per image id in
-//! `$JACKIN_DATA_DIR/images.json`, so only the first launch of an image
-//! pays for it.
+//! Read by creating (not starting) a throwaway container `jk-probe-<rand>`
+//! and copying `/etc/passwd` and `/etc/group` out of it; cached per image id
+//! in `$JACKIN_DATA_DIR/images.json`, so only the first launch of an image
+//! pays for it. When the engine stops answering before that container is
+//! removed, it is recorded as a leftover (see [`super::leftovers`]) and the
+//! next command removes it.
 
+use super::leftovers::{self, Leftover};
+use super::Store;
 use crate::engine::{ContainerSpec, Engine};
 use anyhow::{anyhow, Context, Result};
 use jackin_init::passwd::{resolve_user, TargetUser};
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
 
 /// The user an image's agents run as: the image's `USER` when set (name or
 /// uid), else its first user with uid ≥ 1000 and a home.
@@ -22,8 +25,9 @@ pub async fn image_user(
     image: &str,
     image_id: &str,
     config_user: Option<&str>,
-    data_dir: &Path,
+    store: &Store,
 ) -> Result<TargetUser> {
+    let data_dir = store.dir();
     let cache_file = data_dir.join("images.json");
     let key = format!("{}:{}", engine.kind().as_str(), image_id);
     let mut cache: BTreeMap<String, TargetUser> = std::fs::read(&cache_file)
@@ -34,20 +38,39 @@ pub async fn image_user(
         return Ok(u.clone());
     }
     let name = format!("jk-probe-{}", super::index::new_id());
-    let id = engine
+    let created = engine
         .create_container(&ContainerSpec {
-            name,
+            name: name.clone(),
             image: image.to_string(),
             entrypoint: vec!["/jackin-none".into()],
             network: Some("none".into()),
             ..Default::default()
         })
-        .await
-        .with_context(|| format!("cannot read the users of image '{image}'"))?;
-    let passwd = engine.copy_from_container(&id, "/etc/passwd").await;
-    let group = engine.copy_from_container(&id, "/etc/group").await;
-    let _ = engine.remove_container(&id, true).await;
-    let passwd = single_file(&passwd.with_context(|| {
+        .await;
+    let copied = match &created {
+        Ok(id) => Some((
+            engine.copy_from_container(id, "/etc/passwd").await,
+            engine.copy_from_container(id, "/etc/group").await,
+        )),
+        Err(_) => None,
+    };
+    // Removed by name, also when the create's answer was lost; recorded
+    // for the next command when the engine does not answer.
+    let left = Leftover {
+        engine: engine.kind().as_str().to_string(),
+        container: Some(name),
+        volume: None,
+    };
+    let note = leftovers::remove_or_record(engine, store, left).await;
+    let with_note = |e: anyhow::Error| match &note {
+        Some(n) => anyhow!("{e:#}\n{n}"),
+        None => e,
+    };
+    created
+        .with_context(|| format!("cannot read the users of image '{image}'"))
+        .map_err(with_note)?;
+    let (passwd, group) = copied.expect("copied when created");
+    let passwd = single_file(&passwd.map_err(|e| with_note(e.into())).with_context(|| {
         format!("image '{image}' has no readable /etc/passwd: add one with a non-root user")
     })?)?;
     let group = group

@@ -110,7 +110,7 @@ pub async fn load(
         &role.image,
         &image.id,
         image.user.as_deref(),
-        store.dir(),
+        &store,
     )
     .await?;
     let t = phase("image user", t);
