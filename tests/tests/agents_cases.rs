@@ -99,6 +99,17 @@ engine_test!(
             show(&before)
         );
 
+        // Claude, the main process, writes its in-memory .claude.json once
+        // while it starts (`numStartups` appears): a sync landing before
+        // that write would be overwritten by Claude itself. Wait for it.
+        let started = root_exec(
+            kind,
+            &l.container,
+            "for i in $(seq 300); do grep -q numStartups /home/agent/.claude.json && exit 0; sleep 0.2; done; exit 1",
+        )
+        .await;
+        assert_eq!(started.code, 0, "Claude never wrote .claude.json at start");
+
         // The operator logs in to another account on the host.
         s.put(".claude.json", "claude-account-personal.json");
         s.ok(&["auth", "sync", &l.id, "--engine", kind.as_str()]);
