@@ -443,3 +443,34 @@ engine_test!(newcomer_an_ejected_instance_says_how_to_start_it, |kind| {
         );
     }
 });
+
+// CONTAINER_HOST names a socket that does not answer and no --engine is
+// given: auto-detection goes on to Docker, and says so instead of silently
+// using another engine than the one the operator named.
+#[test]
+fn newcomer_dead_container_host_warns_when_docker_is_used_instead() {
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path();
+    let mut c = Command::new(jackin_bin());
+    c.args(["ps", "--json"])
+        .env("HOME", r)
+        .env("JACKIN_CONFIG_DIR", r.join("cfg"))
+        .env("JACKIN_DATA_DIR", r.join("data"))
+        .env("CONTAINER_HOST", "unix:///nonexistent/podman.sock")
+        .env_remove("JACKIN_ENGINE")
+        .env_remove("RUST_LOG")
+        .env_remove("DOCKER_HOST")
+        .current_dir(r);
+    if let Some(h) = test_host(EngineKind::Docker) {
+        c.env("DOCKER_HOST", h);
+    }
+    let o = c.output().expect("run jackin");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "CONTAINER_HOST=unix:///nonexistent/podman.sock does not answer (no such socket file); using docker at unix://"
+        ),
+        "{stderr}"
+    );
+}

@@ -130,20 +130,28 @@ impl Cli {
     }
 }
 
-/// Sets up tracing to stderr: `debug` for jackin with `--debug`, else
-/// warnings only (`RUST_LOG` overrides when set).
+/// Sets up tracing to stderr: `debug` for jackin with `--debug` (with
+/// timestamps), else warnings only (`RUST_LOG` overrides when set), as
+/// `WARN <message>` lines. Colour only on a terminal and without `NO_COLOR`.
 pub fn init_tracing(debug: bool) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = if debug {
         EnvFilter::new("jackin=debug,jackin_init=debug")
     } else {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"))
     };
-    let _ = tracing_subscriber::fmt()
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let fmt = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter)
         .with_target(false)
-        .try_init();
+        .with_ansi(ansi);
+    let _ = if debug {
+        fmt.try_init()
+    } else {
+        fmt.without_time().try_init()
+    };
 }
 
 /// A command failure: printed as `error: …` and an optional `hint: …`,

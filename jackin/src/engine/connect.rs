@@ -117,7 +117,10 @@ pub async fn connect(kind: Option<EngineKind>, host: Option<&str>) -> Result<Box
             seen.push(real);
         }
         match try_socket(kind, cand).await {
-            Ok(engine) => return Ok(engine),
+            Ok(engine) => {
+                warn_skipped_env_hosts(&tried, engine.as_ref());
+                return Ok(engine);
+            }
             Err(reason) => tried.push((cand.clone(), reason)),
         }
     }
@@ -143,6 +146,23 @@ pub async fn connect(kind: Option<EngineKind>, host: Option<&str>) -> Result<Box
         podman_hint: format!("Podman: {}", super::PODMAN_HINT),
         docker_hint: format!("Docker: {}", super::DOCKER_HINT),
     })
+}
+
+/// Warns (stderr) when a socket the operator named in `CONTAINER_HOST` /
+/// `DOCKER_HOST` did not answer and auto-detection went on to another
+/// engine: the operator most likely meant the one named.
+fn warn_skipped_env_hosts(tried: &[(SocketCandidate, String)], chosen: &dyn Engine) {
+    for (c, reason) in tried {
+        if c.source == "CONTAINER_HOST" || c.source == "DOCKER_HOST" {
+            tracing::warn!(
+                "{}={} does not answer ({reason}); using {} at {} instead (pass --engine to choose)",
+                c.source,
+                c.socket,
+                chosen.kind().as_str(),
+                chosen.socket()
+            );
+        }
+    }
 }
 
 /// Tries one socket; `Err` is the reason in words.
