@@ -7,14 +7,17 @@
 # every round), medians over RUNS rounds after WARMUP rounds.
 #
 # jackin's launch does more than the bare run by design: a named home
-# volume, a read-only bind of jackin-init, a tmpfs, a TTY, then an exec of
-# `jackin-init receive` streaming a four-agent `sync` bundle (fake host
-# logins in a throwaway HOME). Each jackin round ends with `eject --purge`,
-# so every launch creates a fresh instance and volume (the costliest case).
+# volume, read-only binds of jackin-init and of the handoff folder, a tmpfs,
+# a TTY, then the handoff of a four-agent `sync` bundle (fake host logins in
+# a throwaway HOME) over the one-shot unix socket, and its apply. Each
+# jackin round ends with `eject --purge`, so every launch creates a fresh
+# instance and volume (the costliest case).
 #
 # Usage: bench/launch.sh [podman|docker|both]      (default both)
 # Env:   RUNS (default 15), WARMUP (default 2), JACKIN_BIN (default
-#        target/release/jackin), JACKIN_INIT_BIN (default the static build).
+#        target/release/jackin), JACKIN_INIT_BIN (default the static build),
+#        JACKIN_HANDOFF=exec to measure the exec handoff (the fallback)
+#        instead of the socket.
 # Prints per engine: medians (ms) of jackin and bare, their ratio, and the
 # median of each launch phase from `jackin --debug`'s `timing:` lines.
 set -euo pipefail
@@ -145,7 +148,7 @@ bare_round() {
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) printf "%.1f", v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "launch overhead: $RUNS interleaved rounds per engine after $WARMUP warm-up rounds; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "jackin: $JACKIN ($("$JACKIN" --version))"
+echo "jackin: $JACKIN ($("$JACKIN" --version)); handoff: ${JACKIN_HANDOFF:-socket}"
 for engine in $engines; do
     jt="$scratch/$engine.jackin" lt="$scratch/$engine.load" bt="$scratch/$engine.bare" timings="$scratch/$engine.timings"
     : >"$jt"; : >"$lt"; : >"$bt"; : >"$timings"

@@ -89,30 +89,31 @@ fn the_bundle_over_the_socket_is_applied_reported_and_the_agent_starts() {
     assert_eq!(stdout(&later), stdout(&out));
 }
 
+/// `run` (already spawned) is waiting for `receive`: deliver through it
+/// and check that the agent then starts with the bundle's env.
+fn receive_then_agent_runs(c: &Container, run: Child) {
+    std::thread::sleep(Duration::from_millis(200));
+    let r = c.receive(&login_bundle());
+    assert!(r.status.success(), "{}", stderr(&r));
+    let out = run.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("uid={UID} KEY=sk-handoff\n"));
+}
+
 #[test]
 fn no_socket_or_a_closed_one_falls_back_to_receive() {
     // No socket at all: `run` waits for `receive`.
     let c = Container::new();
-    let child = spawn_run(&c, "20");
-    std::thread::sleep(Duration::from_millis(200));
-    let r = c.receive(&login_bundle());
-    assert!(r.status.success(), "{}", stderr(&r));
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), format!("uid={UID} KEY=sk-handoff\n"));
+    let run = spawn_run(&c, "20");
+    receive_then_agent_runs(&c, run);
 
     // jackin accepts and closes without a byte (it gave up and uses the
     // exec): the same fallback.
     let c = Container::new();
     let listener = listen(&c);
-    let child = spawn_run(&c, "20");
+    let run = spawn_run(&c, "20");
     drop(listener.accept().unwrap());
-    std::thread::sleep(Duration::from_millis(200));
-    let r = c.receive(&login_bundle());
-    assert!(r.status.success(), "{}", stderr(&r));
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), format!("uid={UID} KEY=sk-handoff\n"));
+    receive_then_agent_runs(&c, run);
 }
 
 #[test]

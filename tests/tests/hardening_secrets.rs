@@ -4,7 +4,9 @@
 //! the container's `inspect` JSON, not in any `/proc/*/cmdline` in the
 //! container or on the host (sampled all through the launch), not in
 //! jackin's stdout/stderr even with `--debug`, and not in any file jackin
-//! writes on the host (config.toml holds only `$VAR` references).
+//! writes on the host (config.toml holds only `$VAR` references). The load
+//! hands the bundle over the socket, `auth sync` through the exec: both
+//! handoffs are audited.
 
 mod hardening_common;
 
@@ -219,6 +221,11 @@ engine_test!(secrets_appear_nowhere_but_in_the_container, |kind| {
     assert!(
         stderr.contains("JK_AUDIT_OAUTH"),
         "--debug shows the reference:\n{stderr}"
+    );
+    // This load used the socket handoff; `auth sync` below uses the exec.
+    assert!(
+        stderr.contains("timing: handoff accept"),
+        "the load did not use the socket handoff:\n{stderr}"
     );
     outputs.push_str(&String::from_utf8_lossy(&out.stdout));
     outputs.push_str(&stderr);
