@@ -709,3 +709,30 @@ fn a_mount_over_jackins_own_paths_is_refused() {
     assert!(r.stderr.contains("config.toml:3:"), "{}", r.stderr);
     assert!(r.stderr.contains("reserved by jackin"), "{}", r.stderr);
 }
+
+#[test]
+fn an_unknown_handoff_is_refused_before_the_engine() {
+    let op = Op::new();
+    let work = op.op.root.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    // The engine socket does not exist: the refusal must come first.
+    let r = op.refused_env(
+        &[
+            "load",
+            "nc-smith",
+            path_str(&work),
+            "--detach",
+            "--host",
+            NOPE_SOCK,
+        ],
+        &[("JACKIN_HANDOFF", "fast")],
+        1,
+    );
+    assert!(
+        r.stderr.contains("JACKIN_HANDOFF='fast' is not a handoff")
+            && r.stderr.contains("'socket'")
+            && r.stderr.contains("'exec'"),
+        "{}",
+        r.stderr
+    );
+}

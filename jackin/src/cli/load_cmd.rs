@@ -13,7 +13,12 @@ Examples:
 
 Every agent of the role is provisioned under its own auth mode before the
 chosen one starts; the launch stops before creating anything when a mode
-needs a credential that does not resolve.";
+needs a credential that does not resolve.
+
+The logins reach the container through a one-shot unix socket bind-mounted
+at /jackin/handoff. JACKIN_HANDOFF=exec uses an exec of `jackin-init
+receive` instead (for an engine inside a VM, where a host socket cannot be
+bind-mounted; jackin also falls back to it when nothing connects in 5 s).";
 
 /// Create and start an instance, provision every agent's login, and run the
 /// chosen agent attached to this terminal.

@@ -41,6 +41,29 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
 /// with the terminating NUL).
 const MAX_SOCKET_PATH: usize = 107;
 
+/// Which handoff [`MODE_VAR`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The socket first, the exec as the fallback (unset, empty or `socket`).
+    Socket,
+    /// The exec of `jackin-init receive` only (`exec`).
+    Exec,
+}
+
+/// Reads [`MODE_VAR`]. Errors: any other value than `socket` or `exec`
+/// (the message names the variable and both values).
+pub fn mode_from_env() -> Result<Mode> {
+    match std::env::var(MODE_VAR).as_deref() {
+        Err(_) | Ok("") | Ok("socket") => Ok(Mode::Socket),
+        Ok("exec") => Ok(Mode::Exec),
+        Ok(other) => bail!(
+            "{MODE_VAR}='{}' is not a handoff: use 'socket' (the default: a unix socket \
+             bind-mounted into the container) or 'exec' (an exec of jackin-init receive)",
+            other.escape_debug()
+        ),
+    }
+}
+
 /// The host folder bind-mounted at `/jackin/handoff` for instance `id`:
 /// `<data_dir>/handoff/<id>`.
 pub fn host_dir(data_dir: &Path, id: &str) -> PathBuf {
@@ -64,8 +87,8 @@ impl SocketHandoff {
     /// bind-mounted. `None` when the exec handoff is to be used instead
     /// ([`MODE_VAR`] is `exec`, the socket path would be too long, or the
     /// folder cannot be made); the reason is logged at debug level.
-    pub fn prepare(data_dir: &Path, id: &str) -> Option<SocketHandoff> {
-        if std::env::var(MODE_VAR).is_ok_and(|v| v == "exec") {
+    pub fn prepare(mode: Mode, data_dir: &Path, id: &str) -> Option<SocketHandoff> {
+        if mode == Mode::Exec {
             tracing::debug!("handoff: {MODE_VAR}=exec: the bundle goes through an exec");
             return None;
         }
@@ -259,7 +282,7 @@ mod tests {
     fn prepare_makes_an_owner_only_folder_or_declines() {
         use std::os::unix::fs::PermissionsExt;
         let data = tempfile::tempdir().unwrap();
-        let h = SocketHandoff::prepare(data.path(), "abcd1234").unwrap();
+        let h = SocketHandoff::prepare(Mode::Socket, data.path(), "abcd1234").unwrap();
         let dir = host_dir(data.path(), "abcd1234");
         assert_eq!(h.bind().src, dir.display().to_string());
         assert_eq!(h.bind().dst, "/jackin/handoff");
@@ -268,7 +291,8 @@ mod tests {
         assert_eq!(mode, 0o700);
         // A data folder so deep that the socket path cannot be bound.
         let deep = data.path().join("d".repeat(120));
-        assert!(SocketHandoff::prepare(&deep, "abcd1234").is_none());
+        assert!(SocketHandoff::prepare(Mode::Socket, &deep, "abcd1234").is_none());
+        assert!(SocketHandoff::prepare(Mode::Exec, data.path(), "abcd1234").is_none());
         remove_dir(data.path(), "abcd1234");
         assert!(!dir.exists());
     }
@@ -276,7 +300,7 @@ mod tests {
     #[tokio::test]
     async fn the_socket_is_one_shot_and_gone_after_delivery_or_drop() {
         let data = tempfile::tempdir().unwrap();
-        let mut h = SocketHandoff::prepare(data.path(), "abcd1234").unwrap();
+        let mut h = SocketHandoff::prepare(Mode::Socket, data.path(), "abcd1234").unwrap();
         h.listen();
         let sock = h.socket();
         assert!(sock.exists());

@@ -82,6 +82,7 @@ pub async fn load(
         Err(e) => return Err(refused(e)),
     };
     let init = init_bin::locate()?;
+    let handoff_mode = super::handoff::mode_from_env()?;
     let t = phase("resolve", t0);
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
@@ -146,7 +147,7 @@ pub async fn load(
         &user,
         opts,
         &plan,
-        store.dir(),
+        (handoff_mode, store.dir()),
         say,
         &mut made,
     )
@@ -237,7 +238,7 @@ async fn start_instance(
     user: &jackin_init::passwd::TargetUser,
     opts: &LoadOptions,
     plan: &crate::plan::LaunchPlan,
-    data_dir: &Path,
+    (handoff_mode, data_dir): (super::handoff::Mode, &Path),
     say: &(dyn Fn(&str) + Send + Sync),
     made: &mut bool,
 ) -> Result<(Vec<AgentReport>, Option<i64>)> {
@@ -281,7 +282,7 @@ async fn start_instance(
         dst: m.dst.display().to_string(),
         readonly: m.readonly,
     }));
-    let mut handoff = SocketHandoff::prepare(data_dir, &inst.id);
+    let mut handoff = SocketHandoff::prepare(handoff_mode, data_dir, &inst.id);
     binds.extend(handoff.as_ref().map(SocketHandoff::bind));
     let mut entrypoint = vec![
         CONTAINER_PATH.to_string(),
