@@ -5,7 +5,7 @@
 //! agent runs, and its folder closed to the agent's user); purge removes
 //! the instance's handoff folder on the host.
 
-use jackin_tests::sandbox::{fixture, read_file, root_exec, Jackin};
+use jackin_tests::sandbox::{derived_image_with, fixture, read_file, root_exec, Jackin};
 use jackin_tests::{engine, engine_test, PROBE_IMAGE};
 
 /// Whether the container was made for the socket handoff: the bind of the
@@ -77,3 +77,40 @@ engine_test!(socket_and_exec_handoffs_give_the_same_login, |kind| {
     j.ok(&["eject", &l.id, "--purge", "--engine", kind.as_str()]);
     assert!(!host_dir.exists(), "purge left {}", host_dir.display());
 });
+
+// jackin-init cannot start (the image sets its wait to garbage: a usage
+// error before it connects): the load fails at once with the container's
+// own words, instead of waiting for a connection that cannot come, and
+// leaves nothing behind.
+engine_test!(
+    a_container_that_exits_before_the_handoff_fails_the_load_clearly,
+    |kind| {
+        let e = engine(kind).await;
+        let image = derived_image_with(
+            kind,
+            "badinitenv",
+            "true",
+            &["ENV JACKIN_INIT_TIMEOUT_SECS=soon"],
+        );
+        let j = Jackin::new(kind, "exitearly");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, &image, &["claude"]);
+        j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+        let (r, v) = j.load_raw(&role, &[]);
+        assert!(v.is_none(), "{}", r.stdout);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("exited (code 2) before jackin-init took the bundle")
+                && r.stderr
+                    .contains("JACKIN_INIT_TIMEOUT_SECS=`soon` is not a whole number"),
+            "{}",
+            r.stderr
+        );
+        let cs = e
+            .list_containers(&[("io.jackin.role", Some(role.as_str()))])
+            .await
+            .unwrap();
+        assert!(cs.is_empty(), "{cs:?}");
+    }
+);

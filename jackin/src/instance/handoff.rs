@@ -165,7 +165,7 @@ impl SocketHandoff {
     ) -> Result<Vec<AgentReport>> {
         let t = Instant::now();
         let accepted = match self.listener.take() {
-            Some(l) => tokio::time::timeout(ACCEPT_TIMEOUT, l.accept()).await.ok(),
+            Some(l) => accept_unless_exited(&l, engine, id).await?,
             None => None,
         };
         // One-shot: nothing else may connect once the container is in.
@@ -195,6 +195,69 @@ impl Drop for SocketHandoff {
         if self.listener.take().is_some() {
             let _ = std::fs::remove_file(self.socket());
         }
+    }
+}
+
+/// Waits for jackin-init's connection, at most [`ACCEPT_TIMEOUT`] (`None`:
+/// none came). Errors at once when the container exits first (jackin-init
+/// could not run, or died): there is nobody left to hand the bundle to.
+async fn accept_unless_exited(
+    l: &tokio::net::UnixListener,
+    engine: &dyn Engine,
+    id: &str,
+) -> Result<Option<std::io::Result<(tokio::net::UnixStream, tokio::net::unix::SocketAddr)>>> {
+    let deadline = tokio::time::sleep(ACCEPT_TIMEOUT);
+    tokio::pin!(deadline);
+    let exited = engine.wait_container(id);
+    tokio::pin!(exited);
+    let mut watching = true;
+    loop {
+        tokio::select! {
+            biased;
+            a = l.accept() => return Ok(Some(a)),
+            w = &mut exited, if watching => match w {
+                Ok(code) => bail!(
+                    "the container exited (code {code}) before jackin-init took the bundle{}",
+                    last_output(engine, id).await
+                ),
+                // The wait itself failed: keep waiting for the connection.
+                Err(e) => {
+                    tracing::debug!("handoff: cannot watch the container: {e}");
+                    watching = false;
+                }
+            },
+            _ = &mut deadline => return Ok(None),
+        }
+    }
+}
+
+/// What the container printed, as `; it printed: …`: jackin-init's own
+/// `jackin-init: …` error lines when there are any, else the last 5 lines
+/// (empty when it printed nothing). Only used before the bundle is sent:
+/// the output cannot hold a secret then.
+async fn last_output(engine: &dyn Engine, id: &str) -> String {
+    let Ok(bytes) = engine.container_logs(id).await else {
+        return String::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let ours: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.trim_start().starts_with("jackin-init: "))
+        .collect();
+    let shown = if ours.is_empty() {
+        &lines[lines.len().saturating_sub(5)..]
+    } else {
+        &ours[..]
+    };
+    match shown {
+        [] => String::new(),
+        _ => format!("; it printed:\n  {}", shown.join("\n  ")),
     }
 }
 
@@ -237,7 +300,7 @@ pub fn parse_reply(text: &str) -> Result<Vec<AgentReport>> {
     if reports.is_empty() {
         bail!(
             "jackin-init closed the handoff socket without a report (the container stopped, \
-             or jackin-init was killed); nothing was provisioned: see 'jackin ps' and try again"
+             or jackin-init was killed): see 'jackin ps' and try again"
         );
     }
     Ok(reports)

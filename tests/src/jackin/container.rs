@@ -288,9 +288,16 @@ pub fn engine_cli(kind: EngineKind, socket: &str) -> Command {
 /// user's home folder). Built once per engine and content (label
 /// `io.jackin.test.derived` = base image id + `shell`), under a lock.
 pub fn derived_image(kind: EngineKind, tag: &str, shell: &str) -> String {
+    derived_image_with(kind, tag, shell, &[])
+}
+
+/// [`derived_image`] with extra image config `changes` applied on commit
+/// (Containerfile lines such as `ENV NAME=value`).
+pub fn derived_image_with(kind: EngineKind, tag: &str, shell: &str, changes: &[&str]) -> String {
     let base = crate::ensure_probe_image(kind);
     let name = format!("localhost/jackin-test/probe-{tag}:latest");
     let (tag, shell) = (tag.to_string(), shell.to_string());
+    let changes: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
     let n = name.clone();
     std::thread::spawn(move || {
         locked(
@@ -315,6 +322,7 @@ pub fn derived_image(kind: EngineKind, tag: &str, shell: &str) -> String {
                     use std::hash::{Hash, Hasher};
                     let mut h = std::collections::hash_map::DefaultHasher::new();
                     shell.hash(&mut h);
+                    changes.hash(&mut h);
                     let id = base_id.trim_start_matches("sha256:");
                     format!("{}-{:016x}", &id[..12.min(id.len())], h.finish())
                 };
@@ -338,7 +346,12 @@ pub fn derived_image(kind: EngineKind, tag: &str, shell: &str) -> String {
                 cli(&["run", "-d", "--name", &tmp, "--network", "none", &base]);
                 cli(&["exec", &tmp, "sh", "-c", &shell]);
                 let label = format!("LABEL io.jackin.test.derived={want}");
-                cli(&["commit", "--change", &label, &tmp, &n]);
+                let mut commit = vec!["commit", "--change", &label];
+                for c in &changes {
+                    commit.extend(["--change", c.as_str()]);
+                }
+                commit.extend([tmp.as_str(), n.as_str()]);
+                cli(&commit);
                 let _ = engine_cli(kind, &socket).args(["rm", "-f", &tmp]).output();
             },
         )
