@@ -114,3 +114,45 @@ engine_test!(
         assert!(cs.is_empty(), "{cs:?}");
     }
 );
+
+// The handoff folder is what the engine binds: with a relative
+// `JACKIN_DATA_DIR` it must still be an absolute path (podman resolves a
+// relative one against its own service's folder, docker refuses it), and
+// a handoff folder that is a symbolic link is not followed (no chmod of,
+// no bind of its target): the load falls back to the exec.
+engine_test!(handoff_folder_is_absolute_and_never_a_link, |kind| {
+    use std::os::unix::fs::PermissionsExt;
+    let e = engine(kind).await;
+    let mut j = Jackin::new(kind, "handofffolder");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+
+    // `cwd` is `<root>/work`, the data folder `<root>/data`.
+    j.env.insert("JACKIN_DATA_DIR".into(), "../data".into());
+    let l = j.load(&role, &[]);
+    assert_eq!(l.report("claude")["result"], "synced", "{}", l.json);
+    assert_eq!(made_for_socket(&*e, &l.container).await, (true, true));
+    let host_dir = j.data_dir.join("handoff").join(&l.id);
+    assert!(host_dir.is_dir(), "{}", host_dir.display());
+    j.ok(&["eject", &l.id, "--engine", kind.as_str()]);
+
+    // The instance's handoff folder replaced by a link to another folder.
+    let elsewhere = j.root().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("private"), "not for the container").unwrap();
+    std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_dir_all(&host_dir).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &host_dir).unwrap();
+    let l2 = j.load(&role, &[]);
+    assert_eq!(l2.id, l.id, "the instance is reused");
+    assert_eq!(l2.report("claude")["result"], "synced", "{}", l2.json);
+    assert_eq!(made_for_socket(&*e, &l2.container).await, (false, false));
+    let mode = std::fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755, "the link's target was chmod-ed");
+    j.ok(&["eject", &l.id, "--purge", "--engine", kind.as_str()]);
+    assert!(
+        elsewhere.join("private").exists(),
+        "purge followed the link"
+    );
+});

@@ -92,7 +92,27 @@ impl SocketHandoff {
             tracing::debug!("handoff: {MODE_VAR}=exec: the bundle goes through an exec");
             return None;
         }
-        let dir = host_dir(data_dir, id);
+        // The engine resolves a relative bind source against its own
+        // working folder (podman) or refuses it (docker): the folder must
+        // be absolute. A bind source travels as a string: a path that is
+        // not UTF-8 would name another folder.
+        let dir = match std::path::absolute(host_dir(data_dir, id)) {
+            Ok(d) if d.to_str().is_some() => d,
+            Ok(d) => {
+                tracing::debug!(
+                    "handoff: {} is not valid UTF-8: the bundle goes through an exec",
+                    d.display()
+                );
+                return None;
+            }
+            Err(e) => {
+                tracing::debug!(
+                    "handoff: cannot make {} absolute: {e}: the bundle goes through an exec",
+                    data_dir.display()
+                );
+                return None;
+            }
+        };
         let socket = dir.join(SOCKET_NAME);
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             tracing::debug!(
@@ -307,12 +327,30 @@ pub fn parse_reply(text: &str) -> Result<Vec<AgentReport>> {
 }
 
 /// Makes `dir` and its parents, owner-only (0700) for `dir` itself.
+///
+/// Errors: `dir` exists but is a symbolic link or not a folder (binding
+/// it would hand the container, and the chmod, whatever it points to), or
+/// belongs to another user than jackin's (who could connect to the socket
+/// before jackin-init does and take the bundle).
 fn make_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
+    let meta = std::fs::symlink_metadata(dir)?;
+    if !meta.file_type().is_dir() {
+        return Err(std::io::Error::other(
+            "it is a symbolic link, not a folder: remove it",
+        ));
+    }
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(std::io::Error::other(format!(
+            "it belongs to uid {}, not to jackin's user (uid {me}): remove it",
+            meta.uid()
+        )));
+    }
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
@@ -358,6 +396,52 @@ mod tests {
         assert!(SocketHandoff::prepare(Mode::Exec, data.path(), "abcd1234").is_none());
         remove_dir(data.path(), "abcd1234");
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn prepare_declines_a_folder_that_is_a_link_a_file_or_someone_elses() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let data = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(elsewhere.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::create_dir_all(data.path().join("handoff")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), host_dir(data.path(), "linked01")).unwrap();
+        assert!(SocketHandoff::prepare(Mode::Socket, data.path(), "linked01").is_none());
+        assert_eq!(
+            mode(elsewhere.path()),
+            0o755,
+            "the link's target was chmod-ed"
+        );
+        std::fs::write(host_dir(data.path(), "file0001"), "").unwrap();
+        assert!(SocketHandoff::prepare(Mode::Socket, data.path(), "file0001").is_none());
+        if nix::unistd::geteuid().is_root() {
+            let foreign = host_dir(data.path(), "foreign1");
+            std::fs::create_dir(&foreign).unwrap();
+            std::os::unix::fs::chown(&foreign, Some(1000), Some(1000)).unwrap();
+            assert!(SocketHandoff::prepare(Mode::Socket, data.path(), "foreign1").is_none());
+        }
+    }
+
+    #[test]
+    fn prepare_binds_an_absolute_utf8_folder() {
+        use std::os::unix::ffi::OsStrExt;
+        let data = tempfile::tempdir().unwrap();
+        // The same data folder, named relative to the current folder.
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count() - 1);
+        let rel = PathBuf::from(format!(
+            "{up}{}",
+            data.path().display().to_string().trim_start_matches('/')
+        ));
+        assert!(rel.is_relative() && rel.is_dir(), "{}", rel.display());
+        let h = SocketHandoff::prepare(Mode::Socket, &rel, "abcd1234").unwrap();
+        assert!(Path::new(&h.bind().src).is_absolute(), "{}", h.bind().src);
+        assert!(host_dir(data.path(), "abcd1234").is_dir());
+        // A bind source is a string: a folder whose name is not UTF-8
+        // cannot be bound as itself.
+        let bad = data.path().join(std::ffi::OsStr::from_bytes(b"bad\xff"));
+        assert!(SocketHandoff::prepare(Mode::Socket, &bad, "abcd1234").is_none());
     }
 
     #[tokio::test]
