@@ -156,3 +156,49 @@ engine_test!(handoff_folder_is_absolute_and_never_a_link, |kind| {
         "purge followed the link"
     );
 });
+
+// Instance ids also come from container labels (a container only the
+// engine knows is listed and can be ejected by its name), and anyone with
+// access to a shared engine can set a label. Ejecting such a container
+// with `--purge` must not turn its id into a path: `..` named the data
+// folder itself, and `eject --purge` deleted it (the index, the image
+// cache, every instance's handoff folder).
+engine_test!(a_labelled_id_never_names_a_folder_to_remove, |kind| {
+    let e = engine(kind).await;
+    let j = Jackin::new(kind, "labelledid");
+    let role = format!("r-{}", j.name);
+    j.add_role(&role, PROBE_IMAGE, &["claude"]);
+    j.write_home(".claude/.credentials.json", &fixture("claude-valid.json"));
+    let l = j.load(&role, &[]);
+    let host_dir = j.data_dir.join("handoff").join(&l.id);
+    assert!(host_dir.is_dir());
+
+    let name = format!("jk-foreign-{}", j.name);
+    let _ = e.remove_container(&name, true).await;
+    let spec = jackin::engine::ContainerSpec {
+        name: name.clone(),
+        image: PROBE_IMAGE.to_string(),
+        network: Some("none".into()),
+        labels: [
+            ("io.jackin.instance".to_string(), "..".to_string()),
+            ("io.jackin.role".to_string(), role.clone()),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    e.create_container(&spec).await.unwrap();
+    let r = j.run_e(&["eject", &name, "--purge"]);
+    let _ = e.remove_container(&name, true).await;
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        j.data_dir.join("instances.json").is_file(),
+        "eject --purge of {name} removed the data folder"
+    );
+    assert!(
+        host_dir.is_dir(),
+        "eject --purge of {name} removed {}",
+        host_dir.display()
+    );
+    let ps = j.ok(&["ps", "--engine", kind.as_str()]);
+    assert!(ps.stdout.contains(&l.id), "{}", ps.stdout);
+});

@@ -70,9 +70,26 @@ pub fn host_dir(data_dir: &Path, id: &str) -> PathBuf {
     data_dir.join("handoff").join(id)
 }
 
-/// Removes the handoff folder of instance `id` (purge). Missing is fine.
+/// Whether `id` can name a handoff folder: one path component of ASCII
+/// letters, digits, `-` and `_` (jackin's ids are 8 lowercase
+/// alphanumerics). Instance ids also come from container labels on a
+/// shared engine, which anyone with access to the engine can set: `..`,
+/// `.`, `` or `a/b` would name another folder than the instance's.
+pub fn is_folder_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Removes the handoff folder of instance `id` (purge). Missing is fine;
+/// an id that cannot name a handoff folder ([`is_folder_id`]) removes
+/// nothing.
 pub fn remove_dir(data_dir: &Path, id: &str) {
-    let _ = std::fs::remove_dir_all(host_dir(data_dir, id));
+    if is_folder_id(id) {
+        let _ = std::fs::remove_dir_all(host_dir(data_dir, id));
+    }
 }
 
 /// A socket handoff being prepared for one container.
@@ -90,6 +107,13 @@ impl SocketHandoff {
     pub fn prepare(mode: Mode, data_dir: &Path, id: &str) -> Option<SocketHandoff> {
         if mode == Mode::Exec {
             tracing::debug!("handoff: {MODE_VAR}=exec: the bundle goes through an exec");
+            return None;
+        }
+        if !is_folder_id(id) {
+            tracing::debug!(
+                "handoff: instance id '{}' cannot name a folder: the bundle goes through an exec",
+                id.escape_debug()
+            );
             return None;
         }
         // The engine resolves a relative bind source against its own
@@ -421,6 +445,30 @@ mod tests {
             std::os::unix::fs::chown(&foreign, Some(1000), Some(1000)).unwrap();
             assert!(SocketHandoff::prepare(Mode::Socket, data.path(), "foreign1").is_none());
         }
+    }
+
+    #[test]
+    fn an_id_that_is_not_a_plain_name_removes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        std::fs::create_dir_all(host_dir(&data, "abcd1234")).unwrap();
+        std::fs::write(data.join("instances.json"), "{}").unwrap();
+        for id in ["", ".", "..", "../..", "a/../..", "/tmp"] {
+            assert!(!is_folder_id(id), "{id:?}");
+            remove_dir(&data, id);
+            assert!(SocketHandoff::prepare(Mode::Socket, &data, id).is_none());
+        }
+        assert!(
+            data.join("instances.json").exists(),
+            "the data folder was removed"
+        );
+        assert!(
+            host_dir(&data, "abcd1234").is_dir(),
+            "another instance's folder was removed"
+        );
+        assert!(is_folder_id("abcd1234"));
+        remove_dir(&data, "abcd1234");
+        assert!(!host_dir(&data, "abcd1234").exists());
     }
 
     #[test]
