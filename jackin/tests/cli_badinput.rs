@@ -735,4 +735,19 @@ fn an_unknown_handoff_is_refused_before_the_engine() {
         "{}",
         r.stderr
     );
+    // Not UTF-8: refused too, not taken as unset.
+    use std::os::unix::ffi::OsStrExt;
+    let mut c = op.op.command(&[
+        "load",
+        "nc-smith",
+        path_str(&work),
+        "--detach",
+        "--host",
+        NOPE_SOCK,
+    ]);
+    c.env("JACKIN_DATA_DIR", op.data_dir())
+        .env("JACKIN_HANDOFF", std::ffi::OsStr::from_bytes(b"ex\xffec"));
+    let r: Run = c.output().unwrap().into();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is not a handoff"), "{}", r.stderr);
 }

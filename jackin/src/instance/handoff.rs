@@ -53,13 +53,16 @@ pub enum Mode {
 /// Reads [`MODE_VAR`]. Errors: any other value than `socket` or `exec`
 /// (the message names the variable and both values).
 pub fn mode_from_env() -> Result<Mode> {
-    match std::env::var(MODE_VAR).as_deref() {
-        Err(_) | Ok("") | Ok("socket") => Ok(Mode::Socket),
-        Ok("exec") => Ok(Mode::Exec),
-        Ok(other) => bail!(
+    let Some(raw) = std::env::var_os(MODE_VAR) else {
+        return Ok(Mode::Socket);
+    };
+    match raw.to_str() {
+        Some("") | Some("socket") => Ok(Mode::Socket),
+        Some("exec") => Ok(Mode::Exec),
+        _ => bail!(
             "{MODE_VAR}='{}' is not a handoff: use 'socket' (the default: a unix socket \
              bind-mounted into the container) or 'exec' (an exec of jackin-init receive)",
-            other.escape_debug()
+            raw.to_string_lossy().escape_debug()
         ),
     }
 }
@@ -96,7 +99,10 @@ pub fn remove_dir(data_dir: &Path, id: &str) {
 #[derive(Debug)]
 pub struct SocketHandoff {
     dir: PathBuf,
-    listener: Option<tokio::net::UnixListener>,
+    /// The listener and the (device, inode) of its socket file: only that
+    /// file is ever unlinked (a later load of the same instance may have
+    /// bound a new one at the same path).
+    listener: Option<(tokio::net::UnixListener, (u64, u64))>,
 }
 
 impl SocketHandoff {
@@ -183,12 +189,20 @@ impl SocketHandoff {
     pub fn listen(&mut self) {
         let socket = self.socket();
         let _ = std::fs::remove_file(&socket);
-        match tokio::net::UnixListener::bind(&socket) {
-            Ok(l) => self.listener = Some(l),
+        match tokio::net::UnixListener::bind(&socket).and_then(|l| Ok((l, file_id(&socket)?))) {
+            Ok(bound) => self.listener = Some(bound),
             Err(e) => tracing::debug!(
                 "handoff: cannot listen on {}: {e}: the bundle goes through an exec",
                 socket.display()
             ),
+        }
+    }
+
+    /// Unlinks the socket file if it is still the one this handoff bound.
+    fn unlink(&self, ours: (u64, u64)) {
+        let socket = self.socket();
+        if file_id(&socket).is_ok_and(|id| id == ours) {
+            let _ = std::fs::remove_file(socket);
         }
     }
 
@@ -208,24 +222,28 @@ impl SocketHandoff {
         user: &str,
     ) -> Result<Vec<AgentReport>> {
         let t = Instant::now();
-        let accepted = match self.listener.take() {
-            Some(l) => accept_unless_exited(&l, engine, id).await?,
-            None => None,
+        let Some((listener, ours)) = self.listener.take() else {
+            // Never listened (the reason is logged by `listen`).
+            return provision::deliver(engine, id, plan, user).await;
         };
+        let accepted = accept_unless_exited(&listener, engine, id).await;
         // One-shot: nothing else may connect once the container is in.
-        let _ = std::fs::remove_file(self.socket());
-        match accepted {
+        drop(listener);
+        self.unlink(ours);
+        match accepted? {
             Some(Ok((stream, _))) => {
                 super::load::phase("handoff accept", t);
                 exchange(stream, provision::encode(plan, user)?).await
             }
-            other => {
-                if let Some(Err(e)) = other {
-                    tracing::debug!("handoff: accept failed: {e}");
-                }
-                tracing::debug!(
-                    "handoff: jackin-init did not connect to {} within {} s: the bundle goes through an exec",
-                    self.socket().display(),
+            Some(Err(e)) => {
+                tracing::debug!("handoff: accept failed: {e}: the bundle goes through an exec");
+                provision::deliver(engine, id, plan, user).await
+            }
+            None => {
+                tracing::warn!(
+                    "jackin-init did not connect to the handoff socket within {} s, so the logins \
+                     went through an exec instead; if the engine runs in a VM (Docker Desktop, \
+                     podman machine), set JACKIN_HANDOFF=exec to skip this wait",
                     ACCEPT_TIMEOUT.as_secs()
                 );
                 provision::deliver(engine, id, plan, user).await
@@ -236,10 +254,17 @@ impl SocketHandoff {
 
 impl Drop for SocketHandoff {
     fn drop(&mut self) {
-        if self.listener.take().is_some() {
-            let _ = std::fs::remove_file(self.socket());
+        if let Some((_, ours)) = self.listener.take() {
+            self.unlink(ours);
         }
     }
+}
+
+/// (device, inode) of `path` itself (a link is not followed).
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(path)?;
+    Ok((m.dev(), m.ino()))
 }
 
 /// Waits for jackin-init's connection, at most [`ACCEPT_TIMEOUT`] (`None`:
@@ -501,5 +526,16 @@ mod tests {
         assert!(sock.exists());
         drop(h);
         assert!(!sock.exists(), "a dropped handoff leaves its socket");
+
+        // A later load bound its own socket at the same path: dropping the
+        // earlier handoff leaves that one alone.
+        let mut first = SocketHandoff::prepare(Mode::Socket, data.path(), "abcd1234").unwrap();
+        first.listen();
+        let mut second = SocketHandoff::prepare(Mode::Socket, data.path(), "abcd1234").unwrap();
+        second.listen();
+        drop(first);
+        assert!(sock.exists(), "the later load's socket was unlinked");
+        drop(second);
+        assert!(!sock.exists());
     }
 }
