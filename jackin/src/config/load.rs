@@ -1,5 +1,5 @@
 //! Loading: read config.toml, parse it, and build the [`Config`] model with
-//! the schema walk ([`super::walk`]), refusing anything outside the schema
+//! the schema walk (`config/walk.rs`), refusing anything outside the schema
 //! of `shared/SPEC.md` §4 with the file, line and column of the offending
 //! key or value. Loading never writes.
 //!

@@ -4,7 +4,7 @@
 //! - [`path`]: where the file is (`$JACKIN_CONFIG_DIR/config.toml`, default
 //!   `~/.config/jackin/config.toml`).
 //! - [`read`] / [`read_from`] / [`read_str`]: parse and validate into the
-//!   read-only [`Config`] model; [`load`] / [`load_from`] / [`parse_str`]
+//!   read-only [`Config`] model; [`load()`] / [`load_from`] / [`parse_str`]
 //!   also give the `toml_edit` document, for edits. Never writes.
 //!   Parsing and the schema walk: [`load`](mod@load) and `walk`.
 //! - [`edit`]: the one way to change the file (lock, re-read, change,
