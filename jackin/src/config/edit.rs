@@ -6,7 +6,7 @@
 //! fsync, rename, fsync of the folder). File mode 0600.
 
 use super::error::{ConfigError, Result};
-use super::load::parse_str;
+use super::load::{parse_str, parse_unvalidated, read_str};
 use super::model::Config;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -79,7 +79,9 @@ pub fn edit<T>(
         }
     };
     let mut doc = match &before {
-        Some(text) => parse_document(path, text)?,
+        // Unvalidated: the change may repair an invalid value. A file that
+        // is not TOML is refused and never overwritten.
+        Some(text) => parse_unvalidated(path, text)?,
         None => DocumentMut::new(),
     };
     // In a file holding only comments, toml_edit keeps them as the
@@ -101,7 +103,7 @@ pub fn edit<T>(
     };
     if before.as_deref().unwrap_or("") == after {
         let config = match &before {
-            Some(t) => parse_str(path, t)?.0,
+            Some(t) => read_str(path, t)?,
             None => Config::default(),
         };
         return Ok(Edited {
@@ -110,12 +112,13 @@ pub fn edit<T>(
             written: false,
         });
     }
+    // parse_str, not read_str: both parsers must accept what is written.
     let config = match parse_str(path, &after) {
         Ok((config, _)) => config,
         Err(inner) => {
             // Already invalid on disk: report the file's own error (its
             // positions match the file), not the edit.
-            if let Some(Err(on_disk)) = before.as_deref().map(|t| parse_str(path, t)) {
+            if let Some(Err(on_disk)) = before.as_deref().map(|t| read_str(path, t)) {
                 return Err(on_disk);
             }
             return Err(ConfigError::EditInvalid {
@@ -141,16 +144,6 @@ pub fn edit<T>(
         config,
         written: true,
     })
-}
-
-/// Parses without schema validation: an edit may repair an invalid value,
-/// and the result is validated as a whole anyway. A TOML syntax error is
-/// refused (the file is never overwritten).
-fn parse_document(path: &Path, text: &str) -> Result<DocumentMut> {
-    match toml_edit::Document::parse(text) {
-        Ok(d) => Ok(d.into_mut()),
-        Err(_) => Err(parse_str(path, text).expect_err("toml_edit refused the same text")),
-    }
 }
 
 /// Writes `bytes` to a temporary file in `dir`, fsyncs it, renames it over

@@ -3,8 +3,10 @@
 //!
 //! - [`path`]: where the file is (`$JACKIN_CONFIG_DIR/config.toml`, default
 //!   `~/.config/jackin/config.toml`).
-//! - [`load`] / [`load_from`]: parse and validate into the read-only
-//!   [`Config`] model (plus the `toml_edit` document). Never writes.
+//! - [`read`] / [`read_from`] / [`read_str`]: parse and validate into the
+//!   read-only [`Config`] model; [`load()`] / [`load_from`] / [`parse_str`]
+//!   also give the `toml_edit` document, for edits. Never writes.
+//!   Parsing and the schema walk: [`load`](mod@load) and `walk`.
 //! - [`edit`]: the one way to change the file (lock, re-read, change,
 //!   validate the whole document, atomic replace).
 //!
@@ -19,10 +21,11 @@ pub mod model;
 pub mod paths;
 pub mod scope;
 pub mod validate;
+mod walk;
 
 pub use edit::{edit, Edited};
 pub use error::{ConfigError, Pos};
-pub use load::{load_from, parse_str, read_from};
+pub use load::{load_from, parse_str, read_from, read_str};
 pub use model::*;
 pub use paths::path;
 
@@ -37,5 +40,7 @@ pub fn load() -> Result<(Config, toml_edit::DocumentMut), ConfigError> {
     load_from(&path())
 }
 
+#[cfg(test)]
+mod parse_tests;
 #[cfg(test)]
 mod tests;
