@@ -10,6 +10,19 @@ use std::path::PathBuf;
 /// A socket path nothing listens on.
 const NOPE_SOCK: &str = "unix:///tmp/jackin-newcomer-nope.sock";
 
+/// `load nc-smith WORK --detach --host NOPE_SOCK`: a load that must be
+/// refused before the (missing) engine is contacted.
+fn load_args(work: &std::path::Path) -> [&str; 6] {
+    [
+        "load",
+        "nc-smith",
+        path_str(work),
+        "--detach",
+        "--host",
+        NOPE_SOCK,
+    ]
+}
+
 const CONFIG: &str = "# mine\n[roles.nc-smith]\nimage = \"localhost/jackin-test/probe:latest\" # probe\nagents = [\"claude\", \"codex\"]\n\n[codex]\nauth_forward = \"sync\"\n";
 
 /// An operator with a commented config and its own (empty) data folder.
@@ -253,18 +266,7 @@ fn unresolvable_env_references_stop_load_before_the_engine() {
                 .replace("auth_forward = \"sync\"", "auth_forward = \"api_key\""),
         );
         let work = op.op.dir("work");
-        let r = op.refused_env(
-            &[
-                "load",
-                "nc-smith",
-                path_str(&work),
-                "--detach",
-                "--host",
-                NOPE_SOCK,
-            ],
-            &[("PATH", "/usr/bin:/bin")],
-            1,
-        );
+        let r = op.refused_env(&load_args(&work), &[("PATH", "/usr/bin:/bin")], 1);
         assert!(
             r.stderr
                 .contains("codex auth_forward = api_key needs OPENAI_API_KEY"),
@@ -713,21 +715,9 @@ fn a_mount_over_jackins_own_paths_is_refused() {
 #[test]
 fn an_unknown_handoff_is_refused_before_the_engine() {
     let op = Op::new();
-    let work = op.op.root.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
+    let work = op.op.dir("work");
     // The engine socket does not exist: the refusal must come first.
-    let r = op.refused_env(
-        &[
-            "load",
-            "nc-smith",
-            path_str(&work),
-            "--detach",
-            "--host",
-            NOPE_SOCK,
-        ],
-        &[("JACKIN_HANDOFF", "fast")],
-        1,
-    );
+    let r = op.refused_env(&load_args(&work), &[("JACKIN_HANDOFF", "fast")], 1);
     assert!(
         r.stderr.contains("JACKIN_HANDOFF='fast' is not a handoff")
             && r.stderr.contains("'socket'")
@@ -737,14 +727,7 @@ fn an_unknown_handoff_is_refused_before_the_engine() {
     );
     // Not UTF-8: refused too, not taken as unset.
     use std::os::unix::ffi::OsStrExt;
-    let mut c = op.op.command(&[
-        "load",
-        "nc-smith",
-        path_str(&work),
-        "--detach",
-        "--host",
-        NOPE_SOCK,
-    ]);
+    let mut c = op.op.command(&load_args(&work));
     c.env("JACKIN_DATA_DIR", op.data_dir())
         .env("JACKIN_HANDOFF", std::ffi::OsStr::from_bytes(b"ex\xffec"));
     let r: Run = c.output().unwrap().into();
