@@ -403,6 +403,65 @@ fn workspace_auth_and_env_at_workspace_and_role_scopes() {
     );
 }
 
+// README's example with the built-in role, which has no [roles.agent-smith]
+// table: every agent of it can be set per workspace × role, a missing
+// role is still refused.
+#[test]
+fn workspace_auth_set_with_the_built_in_role() {
+    let op = Operator::new();
+    op.with_role_and_workspace();
+    for agent in ["claude", "codex", "amp", "opencode"] {
+        op.run(&[
+            "workspace",
+            "auth",
+            "set",
+            "app",
+            "ignore",
+            "--agent",
+            agent,
+            "--role",
+            "agent-smith",
+        ])
+        .expect(0);
+    }
+    let text = op.config_text();
+    assert!(
+        text.contains("[workspaces.app.roles.agent-smith.opencode]\nauth_forward = \"ignore\""),
+        "{text}"
+    );
+    assert!(!text.contains("[roles.agent-smith]"), "{text}");
+    let r = op
+        .run(&[
+            "config",
+            "auth",
+            "show",
+            "--workspace",
+            "app",
+            "--role",
+            "agent-smith",
+        ])
+        .expect(0);
+    assert!(
+        r.stdout.contains("workspace × role × claude"),
+        "{}",
+        r.stdout
+    );
+    let before = op.config_bytes();
+    op.run(&[
+        "workspace",
+        "auth",
+        "set",
+        "app",
+        "ignore",
+        "--agent",
+        "claude",
+        "--role",
+        "agent-smyth",
+    ])
+    .expect(1);
+    assert_eq!(op.config_bytes(), before);
+}
+
 #[test]
 fn concurrent_workspace_auth_set_from_eight_processes_all_land() {
     let op = Operator::new();

@@ -59,10 +59,15 @@ impl AgentScope {
         let Some(r) = &self.role else { return Ok(()) };
         require_role(doc, r)?;
         if let Some(a) = agent {
-            let runs = table_at(doc, &["roles", r])
-                .and_then(|t| t.get("agents"))
-                .and_then(Item::as_array)
-                .is_some_and(|arr| arr.iter().any(|v| v.as_str() == Some(a)));
+            // A `[roles.R]` table names the agents; without one, R is a
+            // built-in role (require_role checked) with its own agents.
+            let runs = match table_at(doc, &["roles", r]) {
+                Some(t) => t
+                    .get("agents")
+                    .and_then(Item::as_array)
+                    .is_some_and(|arr| arr.iter().any(|v| v.as_str() == Some(a))),
+                None => super::builtin::default_role().agents.iter().any(|x| x == a),
+            };
             if !runs {
                 return Err(ConfigError::refused(
                     format!("role '{r}' does not run {a}"),
