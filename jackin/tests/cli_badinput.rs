@@ -734,3 +734,20 @@ fn an_unknown_handoff_is_refused_before_the_engine() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("is not a handoff"), "{}", r.stderr);
 }
+
+#[test]
+fn hardline_arguments_without_new_are_a_usage_error() {
+    let op = Op::new();
+    let r = op.refused(
+        &[
+            "hardline", "x", "--shell", "--host", NOPE_SOCK, "--", "-c", "echo HI",
+        ],
+        2,
+    );
+    assert!(
+        r.stderr
+            .contains("arguments after `--` (-c echo HI) are for a new agent session"),
+        "{}",
+        r.stderr
+    );
+}

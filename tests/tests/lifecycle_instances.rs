@@ -263,3 +263,32 @@ engine_test!(concurrent_loads_start_one_instance, |kind| {
     );
     assert_eq!(ps_state(&j, &id).as_deref(), Some("running"));
 });
+
+// hardline without a terminal (a script, a pipe): refused before any
+// session starts, so no shell is left waiting in the container.
+engine_test!(
+    hardline_without_a_terminal_is_refused_and_leaves_nothing,
+    |kind| {
+        let e = engine(kind).await;
+        let j = Jackin::new(kind, "notty");
+        let role = format!("r-{}", j.name);
+        j.add_role(&role, PROBE_IMAGE, &["claude"]);
+        let l = j.load(&role, &[]);
+        for session in [&["--shell"][..], &[]] {
+            let mut a = vec!["hardline", l.id.as_str(), "--engine", kind.as_str()];
+            a.extend(session);
+            let r = j.run(&a);
+            assert_eq!(r.code, 1, "{a:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains("hardline needs an interactive terminal"),
+                "{a:?}: {}",
+                r.stderr
+            );
+        }
+        let ps = jackin_tests::sandbox::processes(&*e, &l.container).await;
+        assert!(
+            !ps.iter().any(|(_, _, cmd)| cmd.ends_with(" -l")),
+            "a login shell was left: {ps:?}"
+        );
+    }
+);

@@ -34,6 +34,12 @@ pub struct HardlineArgs {
 
 /// Runs `jackin hardline`; the session's exit code becomes jackin's.
 pub fn run(a: HardlineArgs, _ctx: &Ctx) -> Result<(), CliError> {
+    if !a.new && !a.args.is_empty() {
+        return Err(CliError::usage(format!(
+            "arguments after `--` ({}) are for a new agent session: add --new --agent A",
+            a.args.join(" ")
+        )));
+    }
     let cfg = crate::config::read()?;
     let session = match (a.new, a.shell, a.agent) {
         (true, _, Some(agent)) => Session::NewAgent {

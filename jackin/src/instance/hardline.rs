@@ -76,6 +76,16 @@ pub async fn hardline(
             );
         }
     }
+    // Without a terminal the session cannot end by itself (a shell waits
+    // for input that never comes) and would be left in the container.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        bail!(
+            "hardline needs an interactive terminal, and its input is not one: run it from a \
+             terminal (for a one-off command without one: '{} exec {} …')",
+            engine.kind().as_str(),
+            c.name
+        );
+    }
     match session {
         Session::Attach => {
             engine.attach(&c.id).await?;
