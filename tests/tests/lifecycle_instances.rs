@@ -129,9 +129,13 @@ engine_test!(second_load_and_new_instance_and_selectors, |kind| {
         "a second load while running must not start anything"
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
+    // Docker's instances need --engine: without it jackin looks at Podman.
+    let hardline = match kind.as_str() {
+        "docker" => format!("'jackin hardline {} --engine docker'", l1.id),
+        _ => format!("'jackin hardline {}'", l1.id),
+    };
     assert!(
-        r.stderr.contains(&format!("jackin hardline {}", l1.id))
-            && r.stderr.contains("--new-instance"),
+        r.stderr.contains(&hardline) && r.stderr.contains("--new-instance"),
         "{}",
         r.stderr
     );

@@ -107,8 +107,10 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
             ctx.say(format!("note: {n}"));
         }
         ctx.say(format!(
-            "started instance {} (container {}); attach with 'jackin hardline {}'",
-            loaded.id, loaded.container, loaded.id
+            "started instance {} (container {}); attach with '{}'",
+            loaded.id,
+            loaded.container,
+            crate::instance::hardline_command(&loaded.id, &loaded.engine)
         ));
     }
     Ok(())

@@ -248,10 +248,10 @@ async fn start_instance(
         if existing.running && !opts.new_instance {
             bail!(
                 "instance {} (role '{role_name}', {}) is already running as container {name}: \
-                 attach with 'jackin hardline {}', or start a second one with 'jackin load --new-instance'",
+                 attach with '{}', or start a second one with 'jackin load --new-instance'",
                 inst.id,
                 target.key(),
-                inst.id
+                super::hardline_command(&inst.id, engine.kind().as_str())
             );
         }
         // Created but never started: another `jackin load` of this
@@ -260,11 +260,11 @@ async fn start_instance(
         if existing.state == "created" {
             bail!(
                 "instance {} (role '{role_name}', {}) is being started by another 'jackin load' \
-                 (container {name} exists but has not started): attach with 'jackin hardline {}' \
+                 (container {name} exists but has not started): attach with '{}' \
                  once it runs, or remove a leftover with 'jackin eject {}'",
                 inst.id,
                 target.key(),
-                inst.id,
+                super::hardline_command(&inst.id, engine.kind().as_str()),
                 inst.id
             );
         }
@@ -329,11 +329,11 @@ async fn start_instance(
                 *made = false;
                 bail!(
                 "instance {} (role '{role_name}', {}) was just started by another 'jackin load' \
-                 as container {name}: attach with 'jackin hardline {}', or start a second one \
+                 as container {name}: attach with '{}', or start a second one \
                  with 'jackin load --new-instance'",
                     inst.id,
                     target.key(),
-                    inst.id
+                    super::hardline_command(&inst.id, engine.kind().as_str())
                 )
             }
             _ => return Err(e.into()),

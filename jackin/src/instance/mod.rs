@@ -30,6 +30,16 @@ pub const LABEL_WORKSPACE: &str = "io.jackin.workspace";
 /// Label holding the role's agents, comma-separated.
 pub const LABEL_AGENTS: &str = "io.jackin.agents";
 
+/// The command that attaches to instance `id` on `engine` (`podman` or
+/// `docker`): `jackin hardline ID`, with `--engine docker` for Docker,
+/// since without `--engine` jackin looks at Podman first.
+pub fn hardline_command(id: &str, engine: &str) -> String {
+    match engine {
+        "docker" => format!("jackin hardline {id} --engine docker"),
+        _ => format!("jackin hardline {id}"),
+    }
+}
+
 /// The `io.jackin.*` labels of an instance's container and volume.
 pub fn labels(inst: &Instance, agents: &[String]) -> BTreeMap<String, String> {
     BTreeMap::from([
