@@ -717,7 +717,7 @@ fn an_unknown_handoff_is_refused_before_the_engine() {
     let op = Op::new();
     let work = op.op.dir("work");
     // The engine socket does not exist: the refusal must come first.
-    let r = op.refused_env(&load_args(&work), &[("JACKIN_HANDOFF", "fast")], 1);
+    let r = op.refused_env(&load_args(&work), &[("JACKIN_HANDOFF", "fast")], 2);
     assert!(
         r.stderr.contains("JACKIN_HANDOFF='fast' is not a handoff")
             && r.stderr.contains("'socket'")
@@ -731,7 +731,7 @@ fn an_unknown_handoff_is_refused_before_the_engine() {
     c.env("JACKIN_DATA_DIR", op.data_dir())
         .env("JACKIN_HANDOFF", std::ffi::OsStr::from_bytes(b"ex\xffec"));
     let r: Run = c.output().unwrap().into();
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("is not a handoff"), "{}", r.stderr);
 }
 

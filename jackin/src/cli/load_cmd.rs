@@ -71,6 +71,8 @@ pub fn run(a: LoadArgs, ctx: &Ctx) -> Result<(), CliError> {
         network: a.network,
         debug: ctx.debug,
         rebuild: a.rebuild,
+        handoff: crate::instance::handoff::mode_from_env()
+            .map_err(|e| CliError::usage(format!("{e:#}")))?,
     };
     let host_env = crate::env::host_env_snapshot();
     let detach = opts.detach;

@@ -42,9 +42,10 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_SOCKET_PATH: usize = 107;
 
 /// Which handoff [`MODE_VAR`] asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Mode {
     /// The socket first, the exec as the fallback (unset, empty or `socket`).
+    #[default]
     Socket,
     /// The exec of `jackin-init receive` only (`exec`).
     Exec,

@@ -30,6 +30,9 @@ pub struct LoadOptions {
     pub debug: bool,
     /// Rebuild the default role image before launching.
     pub rebuild: bool,
+    /// How the bundle reaches the container (the CLI reads
+    /// `JACKIN_HANDOFF`, see [`super::handoff::mode_from_env`]).
+    pub handoff: super::handoff::Mode,
 }
 
 /// What a successful load reports (`--json`).
@@ -82,7 +85,7 @@ pub async fn load(
         Err(e) => return Err(refused(e)),
     };
     let init = init_bin::locate()?;
-    let handoff_mode = super::handoff::mode_from_env()?;
+    let handoff_mode = opts.handoff;
     let t = phase("resolve", t0);
 
     let engine = engine::connect(opts.engine.or(cfg.engine), opts.host.as_deref()).await?;
