@@ -231,7 +231,8 @@ engine_test!(secrets_appear_nowhere_but_in_the_container, |kind| {
     outputs.push_str(&stderr);
 
     // Positive controls: the values did reach the container.
-    let logs = wait_for_logs(e.as_ref(), &container, "agent=claude", 30).await;
+    // Wait for the line asserted on: the probe prints it after `agent=`.
+    let logs = wait_for_logs(e.as_ref(), &container, "env:CLAUDE_CODE_OAUTH_TOKEN=", 30).await;
     assert!(
         logs.contains(&format!("env:CLAUDE_CODE_OAUTH_TOKEN={oauth}")),
         "claude got no token:\n{logs}"
