@@ -378,10 +378,20 @@ async fn start_instance(
         (Ok(()), Some(r)) if opts.detach => Ok((r, None)),
         (Ok(()), Some(r)) => {
             // The session ended: if the agent did, its exit code is the load's.
-            let running = engine
-                .inspect_container(&id)
-                .await?
-                .is_some_and(|c| c.running);
+            // The attach stream can end a moment before the engine marks
+            // the container exited (an agent that fails at once): look
+            // again for up to 2 s before taking it as still running.
+            let mut running = true;
+            for _ in 0..20 {
+                running = engine
+                    .inspect_container(&id)
+                    .await?
+                    .is_some_and(|c| c.running);
+                if !running {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
             let code = if running {
                 None
             } else {
